@@ -1,0 +1,121 @@
+"""``course check``: load the whole source, run every check, summarise."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from builder.model.catalog import Course
+from builder.source import checks
+from builder.source.loader import SourceFile, assemble, load_files
+from builder.source.problems import ProblemList
+
+
+def default_seeds(root: Path) -> Path:
+    """Seed documents: ``$GSOG_SEEDS`` or ``../shared/seeds`` beside the repository."""
+    env = os.environ.get("GSOG_SEEDS")
+    if env:
+        return Path(env)
+    return root.resolve().parent.parent / "shared" / "seeds"
+
+
+@dataclass
+class CheckReport:
+    """Everything ``course check`` found, and the course when it assembled."""
+
+    root: Path
+    languages: list[str]
+    problems: ProblemList
+    course: Course | None
+    files: list[SourceFile] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error (warnings allowed)."""
+        return not self.problems.errors
+
+    def summary(self) -> dict[str, Any]:
+        """The machine-readable summary printed by ``course check --json``."""
+        c = self.course
+        return {
+            "ok": self.ok,
+            "root": str(self.root),
+            "errors": [p.as_dict() for p in self.problems.errors],
+            "warnings": [p.as_dict() for p in self.problems.warnings],
+            "languages": self.languages,
+            "learning_goals": len(c.goals) if c else 0,
+            "learning_goals_by_type": {
+                t: sum(1 for g in c.goals if g.type == t) for t in ("knowledge", "skill", "attitude")
+            }
+            if c
+            else {},
+            "modules": len(c.modules) if c else 0,
+            "knowledge_clips": len(c.clips) if c else 0,
+            "cases": [{"id": case.id, "sector": case.sector} for case in c.cases] if c else [],
+            "reflections": len(c.reflections) if c else 0,
+            "assessment_items": len(c.items) if c else 0,
+            "assessment_item_types": _count(item.type for item in c.items) if c else {},
+            "assessments": [
+                {"id": a.id, "role": a.role, "draw": a.draw, "mastery_score": a.mastery_score} for a in c.assessments
+            ]
+            if c
+            else [],
+            "evaluation_questions": _evaluation_questions(c),
+            "factsheets": [f.version for f in c.factsheets] if c else [],
+            "glossary_terms": len(c.glossary.terms) if c and c.glossary else 0,
+            "referral_entries": len(c.referrals.entries) if c and c.referrals else 0,
+            "stale_referral_entries": len(self.stale),
+        }
+
+
+def _count(values: Any) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for v in values:
+        out[v] = out.get(v, 0) + 1
+    return out
+
+
+def _evaluation_questions(c: Course | None) -> int:
+    if c is None or c.evaluation is None:
+        return 0
+    e = c.evaluation
+    return len(e.likert_items) + len(e.competence_items) + len(e.open_questions)
+
+
+def check_course(
+    root: Path,
+    languages: list[str] | None = None,
+    seeds: Path | None = None,
+    today: dt.date | None = None,
+) -> CheckReport:
+    """Check ``root`` for the given languages (default: all the course declares)."""
+    problems = ProblemList()
+    files = load_files(root, problems)
+    course = assemble(root, files)
+    langs = languages or (list(course.meta.languages) if course else ["nl", "fr"])
+    report = CheckReport(root=root, languages=langs, problems=problems, course=course, files=files)
+    if course is not None:
+        for lang in langs:
+            if lang not in course.meta.languages:
+                problems.error(
+                    course.files.get(course.meta.id, root),
+                    0,
+                    "languages",
+                    f"'{lang}' is not one of the course languages {', '.join(course.meta.languages)}",
+                )
+    checks.check_translations(files, langs, problems)
+    checks.check_ids(files, problems)
+    checks.check_goals(files, problems)
+    checks.check_items(files, problems)
+    checks.check_sources(files, seeds if seeds is not None else default_seeds(root), problems)
+    if course is not None:
+        checks.check_references(course, files, problems)
+        checks.check_cases(course, problems)
+        checks.check_assessments(course, problems)
+        checks.check_media(course, files, langs, problems)
+        report.stale = checks.stale_referrals(course, files, today or dt.date.today(), problems)
+    return report

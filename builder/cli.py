@@ -1,0 +1,140 @@
+"""The ``course`` command: check, schema, media (and build, in later stages)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from builder.model.base import LANGUAGE_CODES
+from builder.model.catalog import FILE_KINDS
+
+DEFAULT_SRC = Path("course_src")
+LANG_CHOICE = click.Choice([*LANGUAGE_CODES, "all"])
+
+
+def _languages(lang: str) -> list[str] | None:
+    return None if lang == "all" else [lang]
+
+
+@click.group()
+@click.version_option(package_name="gsog-course")
+def main() -> None:
+    """Build the course "Gendersensitief omgaan met geweld" from plain files."""
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=DEFAULT_SRC)
+@click.option("--lang", type=LANG_CHOICE, default="all", help="Language to check translations for.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@click.option("--strict", is_flag=True, help="Treat warnings (e.g. stale referral entries) as errors.")
+@click.option(
+    "--seeds",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Seed documents for source notes (default ../shared/seeds or $GSOG_SEEDS).",
+)
+def check(directory: Path, lang: str, as_json: bool, strict: bool, seeds: Path | None) -> None:
+    """Validate the course source; exit 1 when there are errors."""
+    from builder.checker import check_course
+
+    try:
+        report = check_course(directory, _languages(lang), seeds)
+    except Exception as exc:  # noqa: BLE001 - authors must never see a traceback
+        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        click.echo(f"{directory}: internal error while checking ({detail}); please report it", err=True)
+        sys.exit(1)
+    failed = not report.ok or (strict and report.problems.warnings)
+    if as_json:
+        click.echo(json.dumps(report.summary(), indent=2, ensure_ascii=False))
+    else:
+        for problem in [*report.problems.errors, *report.problems.warnings]:
+            click.echo(problem.format(), err=True)
+        s = report.summary()
+        click.echo(
+            f"{len(s['errors'])} errors, {len(s['warnings'])} warnings; languages {', '.join(s['languages'])}; "
+            f"{s['learning_goals']} learning goals, {s['knowledge_clips']} clips, {len(s['cases'])} cases, "
+            f"{s['reflections']} reflections, {s['assessment_items']} items, {s['glossary_terms']} glossary terms, "
+            f"{s['referral_entries']} referral entries ({s['stale_referral_entries']} stale)"
+        )
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("kind", required=False, type=click.Choice([k.name for k in FILE_KINDS]))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write one <kind>.schema.json per file kind into this folder.",
+)
+def schema(kind: str | None, out: Path | None) -> None:
+    """Print the JSON Schema of the authoring files (all, or one KIND)."""
+    from builder.schema import bundle, schema_for, write_schemas
+
+    if out is not None:
+        mapping = write_schemas(out)
+        click.echo(json.dumps({"yaml.schemas": mapping}, indent=2))
+        return
+    if kind is not None:
+        chosen = next(k for k in FILE_KINDS if k.name == kind)
+        click.echo(json.dumps(schema_for(chosen), indent=2, ensure_ascii=False))
+        return
+    click.echo(json.dumps(bundle(), indent=2, ensure_ascii=False))
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=DEFAULT_SRC)
+@click.option("--lang", type=LANG_CHOICE, default="all", help="Language to render.")
+@click.option(
+    "--cache",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Draft cache (default .cache/media beside course_src, or $GSOG_MEDIA_CACHE).",
+)
+@click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Renders at a time.")
+def media(directory: Path, lang: str, cache: Path | None, jobs: int) -> None:
+    """Render a draft video with captions for every clip and case lacking a recording."""
+    from rich.progress import Progress
+
+    from builder.checker import check_course
+    from builder.media.draft import MediaToolMissing
+    from builder.media.probe import duration_seconds
+    from builder.media.resolve import RenderOutcome, default_cache, render_missing
+
+    report = check_course(directory, _languages(lang))
+    if not report.ok or report.course is None:
+        for problem in report.problems.errors:
+            click.echo(problem.format(), err=True)
+        click.echo("fix the errors above first (course check)", err=True)
+        sys.exit(1)
+    course = report.course
+    target = cache or default_cache(directory)
+    total = (len(course.clips) + len(course.cases)) * len(report.languages)
+    with Progress(transient=True) as progress:
+        task = progress.add_task("rendering drafts", total=total)
+
+        def advance(_: RenderOutcome) -> None:
+            progress.advance(task)
+
+        try:
+            outcomes = render_missing(course, report.languages, target, jobs, advance)
+        except MediaToolMissing as exc:
+            click.echo(f"course media: {exc}", err=True)
+            sys.exit(1)
+    seconds = sum(duration_seconds(o.media.video) for o in outcomes)
+    size = sum(o.media.video.stat().st_size for o in outcomes)
+    counts = {a: sum(1 for o in outcomes if o.action == a) for a in ("rendered", "cached", "recorded")}
+    per_minute = size / (seconds / 60) / 1e6 if seconds else 0.0
+    click.echo(
+        f"{len(outcomes)} videos ({counts['rendered']} rendered, {counts['cached']} cached, "
+        f"{counts['recorded']} recorded): {seconds / 60:.1f} min, {size / 1e6:.1f} MB "
+        f"({per_minute:.2f} MB per minute) in {target}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Video and caption files: WebVTT, draft rendering, which file a unit uses."""

@@ -1,0 +1,89 @@
+"""Which video and captions a unit uses in a language: recorded or draft."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from builder.media.draft import draft_paths, render_draft, require_tools
+from builder.media.recorded import recorded_captions, recorded_video
+from builder.model.catalog import Course
+from builder.model.units import VideoUnit
+
+
+def default_cache(root: Path) -> Path:
+    """Draft cache: ``$GSOG_MEDIA_CACHE`` or ``.cache/media`` beside course_src (git-ignored)."""
+    env = os.environ.get("GSOG_MEDIA_CACHE")
+    return Path(env) if env else root.resolve().parent / ".cache" / "media"
+
+
+@dataclass(frozen=True)
+class UnitMedia:
+    """The files a package carries for one unit in one language."""
+
+    unit_id: str
+    lang: str
+    video: Path
+    captions: Path
+    recorded: bool
+
+
+def video_units(course: Course) -> Iterator[VideoUnit]:
+    """Every unit that carries a video: knowledge clips, then cases."""
+    yield from course.clips
+    yield from course.cases
+
+
+def media_for(course: Course, unit: VideoUnit, lang: str, cache: Path) -> UnitMedia:
+    """A recorded video when one is in place, otherwise the cached draft."""
+    video = recorded_video(course.root, unit, lang)
+    if video is not None:
+        captions = recorded_captions(course.root, unit, lang)
+        if captions is None:
+            raise FileNotFoundError(f"{unit.id}: recorded video {video} has no captions")
+        return UnitMedia(unit.id, lang, video, captions, recorded=True)
+    draft = draft_paths(cache, unit, lang)
+    return UnitMedia(unit.id, lang, draft.video, draft.captions, recorded=False)
+
+
+@dataclass(frozen=True)
+class RenderOutcome:
+    """What ``course media`` did for one unit and language."""
+
+    media: UnitMedia
+    action: str  # "recorded", "cached" or "rendered"
+
+
+def render_missing(
+    course: Course,
+    languages: list[str],
+    cache: Path,
+    jobs: int = 2,
+    on_done: Callable[[RenderOutcome], None] | None = None,
+) -> list[RenderOutcome]:
+    """Render every draft that is not cached yet, ``jobs`` at a time."""
+    tasks: list[tuple[VideoUnit, str]] = [(u, lang) for u in video_units(course) for lang in languages]
+    if any(
+        not media_for(course, u, lang, cache).recorded and not draft_paths(cache, u, lang).exists() for u, lang in tasks
+    ):
+        require_tools()
+
+    def work(task: tuple[VideoUnit, str]) -> RenderOutcome:
+        unit, lang = task
+        media = media_for(course, unit, lang, cache)
+        if media.recorded:
+            outcome = RenderOutcome(media, "recorded")
+        elif draft_paths(cache, unit, lang).exists():
+            outcome = RenderOutcome(media, "cached")
+        else:
+            render_draft(unit, lang, cache)
+            outcome = RenderOutcome(media, "rendered")
+        if on_done is not None:
+            on_done(outcome)
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(work, tasks))

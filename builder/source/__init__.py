@@ -1,0 +1,1 @@
+"""Reading ``course_src/``: YAML with positions, problems, checks."""

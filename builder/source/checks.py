@@ -1,0 +1,356 @@
+"""Checks that span fields or files: translations, references, media, sources.
+
+pydantic checks each file's shape; these checks need the whole course (does
+goal LG-K9 exist? is there a case for every sector?) or the disk (does the
+captions file parse? does the seed have line 900?).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from builder.media.recorded import CAPTION_SUFFIX, VIDEO_SUFFIXES, recorded_captions, recorded_video
+from builder.media.webvtt import check_webvtt
+from builder.model.assessment import ItemBankFile, Matching, MultipleResponse, Ordering, SingleChoice
+from builder.model.base import SECTORS
+from builder.model.catalog import Course
+from builder.model.course import AIMS, GOAL_PREFIX, CourseFile, LearningGoalsFile
+from builder.model.reference import EvaluationForm, Glossary, ReferralList
+from builder.model.units import VideoUnit
+from builder.source.loader import SourceFile
+from builder.source.problems import ProblemList
+from builder.source.walk import localized_values, source_notes
+from builder.source.yaml_tree import Loc
+
+LANGUAGE_NAMES = {"nl": "Dutch", "fr": "French"}
+
+
+def check_translations(files: Iterable[SourceFile], languages: Iterable[str], problems: ProblemList) -> None:
+    """Every text must exist in each language being built."""
+    wanted = list(languages)
+    for f in files:
+        for loc, value in localized_values(f.model):
+            for lang in wanted:
+                if lang not in value:
+                    name = LANGUAGE_NAMES.get(lang, lang)
+                    problems.error(
+                        f.path,
+                        f.line_of(loc),
+                        ".".join(map(str, loc)),
+                        f"{name} text is missing; add '{lang}:' with the translation",
+                    )
+
+
+def _duplicates(values: Iterable[tuple[str, Loc]]) -> Iterable[tuple[str, Loc]]:
+    seen: set[str] = set()
+    for value, loc in values:
+        if value in seen:
+            yield value, loc
+        seen.add(value)
+
+
+def check_ids(files: list[SourceFile], problems: ProblemList) -> None:
+    """Ids must be unique where they are looked up: units, items, terms, entries."""
+    unit_ids: dict[str, Path] = {}
+    item_ids: dict[str, Path] = {}
+    for f in files:
+        model = f.model
+        unit_id = getattr(model, "id", None)
+        if isinstance(unit_id, str):
+            if unit_id in unit_ids:
+                problems.error(
+                    f.path, f.line_of(("id",)), "id", f"'{unit_id}' is already used in {unit_ids[unit_id].name}"
+                )
+            unit_ids.setdefault(unit_id, f.path)
+        if isinstance(model, ItemBankFile):
+            for index, item in enumerate(model.items):
+                if item.id in item_ids:
+                    problems.error(
+                        f.path,
+                        f.line_of(("items", index, "id")),
+                        f"items[{index}].id",
+                        f"item id '{item.id}' is already used in {item_ids[item.id].name}",
+                    )
+                item_ids.setdefault(item.id, f.path)
+        groups: list[tuple[str, list[str]]] = []
+        if isinstance(model, CourseFile):
+            groups.append(("modules", [m.id for m in model.modules]))
+        if isinstance(model, LearningGoalsFile):
+            groups.append(("goals", [g.id for g in model.goals]))
+        if isinstance(model, Glossary):
+            groups.append(("terms", [t.id for t in model.terms]))
+        if isinstance(model, ReferralList):
+            groups.append(("entries", [e.id for e in model.entries]))
+        if isinstance(model, EvaluationForm):
+            for group in ("likert_items", "competence_items", "open_questions"):
+                groups.append((group, [q.id for q in getattr(model, group)]))
+        for field_name, ids in groups:
+            for value, loc in _duplicates((v, (field_name, i, "id")) for i, v in enumerate(ids)):
+                problems.error(f.path, f.line_of(loc), ".".join(map(str, loc)), f"id '{value}' is used twice")
+
+
+def check_goals(files: list[SourceFile], problems: ProblemList) -> None:
+    """A goal's id letter must match its type (K knowledge, S skill, A attitude)."""
+    for f in files:
+        if not isinstance(f.model, LearningGoalsFile):
+            continue
+        for index, goal in enumerate(f.model.goals):
+            letter = GOAL_PREFIX[goal.type]
+            if goal.id[3] != letter:
+                problems.error(
+                    f.path,
+                    f.line_of(("goals", index, "id")),
+                    f"goals[{index}].id",
+                    f"'{goal.id}' is a {goal.type} goal, so its id must start with LG-{letter}",
+                )
+        covered = {aim for goal in f.model.goals for aim in goal.aims}
+        for aim in AIMS:
+            if aim not in covered:
+                problems.warning(f.path, 1, "goals", f"no learning goal serves the aim '{aim}'")
+
+
+def check_references(course: Course, files: list[SourceFile], problems: ProblemList) -> None:
+    """Ids that point elsewhere must resolve: module units, goals, see-also terms."""
+    goal_ids = {g.id for g in course.goals}
+    units = course.units
+    listed: set[str] = set()
+    for f in files:
+        model = f.model
+        if isinstance(model, CourseFile):
+            for m_index, module in enumerate(model.modules):
+                for u_index, unit_id in enumerate(module.units):
+                    listed.add(unit_id)
+                    if unit_id not in units:
+                        loc: Loc = ("modules", m_index, "units", u_index)
+                        close = sorted(units)
+                        problems.error(
+                            f.path,
+                            f.line_of(loc),
+                            _dotted(loc),
+                            f"unit '{unit_id}' does not exist; known units: {', '.join(close)}",
+                        )
+        for loc, goal_id in _goal_refs(f):
+            if goal_id not in goal_ids:
+                problems.error(
+                    f.path,
+                    f.line_of(loc),
+                    _dotted(loc),
+                    f"learning goal '{goal_id}' is not defined in learning_goals.yaml",
+                )
+        if isinstance(model, Glossary):
+            term_ids = {t.id for t in model.terms}
+            for t_index, term in enumerate(model.terms):
+                for s_index, other in enumerate(term.see_also):
+                    if other not in term_ids:
+                        loc = ("terms", t_index, "see_also", s_index)
+                        problems.error(f.path, f.line_of(loc), _dotted(loc), f"term '{other}' is not in the glossary")
+    for unit_id, path in course.files.items():
+        if unit_id in units and unit_id not in listed:
+            problems.warning(path, 1, "id", f"unit '{unit_id}' is not listed in any module of course.yaml")
+    used = {goal_id for f in files for _, goal_id in _goal_refs(f)}
+    tested = {goal_id for item in course.items for goal_id in item.goals}
+    goals_path = next((f.path for f in files if isinstance(f.model, LearningGoalsFile)), course.root)
+    for index, goal in enumerate(course.goals):
+        line = next((f.line_of(("goals", index, "id")) for f in files if isinstance(f.model, LearningGoalsFile)), 1)
+        if goal.id not in used:
+            problems.warning(goals_path, line, f"goals[{index}]", f"'{goal.id}' is not covered by any unit or item")
+        elif goal.type != "attitude" and goal.id not in tested:
+            problems.warning(goals_path, line, f"goals[{index}]", f"'{goal.id}' is not assessed by any item")
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _goal_refs(f: SourceFile) -> Iterable[tuple[Loc, str]]:
+    model = f.model
+    goals = getattr(model, "goals", None)
+    if isinstance(goals, list) and not isinstance(model, LearningGoalsFile):
+        for index, goal_id in enumerate(goals):
+            yield ("goals", index), goal_id
+    if isinstance(model, ItemBankFile):
+        for i_index, item in enumerate(model.items):
+            for g_index, goal_id in enumerate(item.goals):
+                yield ("items", i_index, "goals", g_index), goal_id
+    if isinstance(model, EvaluationForm):
+        for q_index, question in enumerate(model.competence_items):
+            yield ("competence_items", q_index, "goal"), question.goal
+
+
+def check_cases(course: Course, problems: ProblemList) -> None:
+    """Each sector needs exactly one case: it is the main case of that package."""
+    by_sector: Counter[str] = Counter(case.sector for case in course.cases)
+    for sector in SECTORS:
+        if by_sector[sector] == 0:
+            problems.error(
+                course.root / "cases",
+                0,
+                "sector",
+                f"no case for sector '{sector}'; add cases/<name>.yaml with 'sector: {sector}'",
+            )
+    for case in course.cases:
+        if by_sector[case.sector] > 1:
+            problems.error(
+                course.files[case.id],
+                1,
+                "sector",
+                f"{by_sector[case.sector]} cases have sector '{case.sector}'; keep one main case per sector",
+            )
+
+
+def check_items(files: list[SourceFile], problems: ProblemList) -> None:
+    """Answer keys must make sense: one correct single choice, distinct option ids."""
+    for f in files:
+        if not isinstance(f.model, ItemBankFile):
+            continue
+        for index, item in enumerate(f.model.items):
+            here: Loc = ("items", index)
+            if isinstance(item, (SingleChoice, MultipleResponse)):
+                correct = sum(option.correct for option in item.options)
+                if isinstance(item, SingleChoice) and correct != 1:
+                    problems.error(
+                        f.path,
+                        f.line_of(here + ("options",)),
+                        _dotted(here + ("options",)),
+                        f"a single_choice item needs exactly one option with 'correct: true', found {correct}",
+                    )
+                if isinstance(item, MultipleResponse) and correct < 1:
+                    problems.error(
+                        f.path,
+                        f.line_of(here + ("options",)),
+                        _dotted(here + ("options",)),
+                        "a multiple_response item needs at least one option with 'correct: true'",
+                    )
+                parts: list[tuple[str, Loc]] = [(o.id, here + ("options", i, "id")) for i, o in enumerate(item.options)]
+            elif isinstance(item, Matching):
+                parts = [(p.id, here + ("pairs", i, "id")) for i, p in enumerate(item.pairs)]
+            elif isinstance(item, Ordering):
+                parts = [(s.id, here + ("steps", i, "id")) for i, s in enumerate(item.steps)]
+            else:
+                parts = []
+            for value, loc in _duplicates(parts):
+                problems.error(f.path, f.line_of(loc), _dotted(loc), f"id '{value}' is used twice in this item")
+
+
+def check_assessments(course: Course, problems: ProblemList) -> None:
+    """Tests must be drawable from the bank, and there is one pre- and one post-test."""
+    for test in course.assessments:
+        path = course.files[test.id]
+        if test.draw > len(course.items):
+            problems.error(path, 1, "draw", f"draws {test.draw} items but the bank holds {len(course.items)}")
+    roles = Counter(test.role for test in course.assessments)
+    for role in ("pre", "post"):
+        if roles[role] > 1:
+            problems.error(course.root / "assessments", 0, "role", f"{roles[role]} tests have role '{role}'; keep one")
+    if course.assessments and (roles["pre"] == 0 or roles["post"] == 0):
+        problems.warning(course.root / "assessments", 0, "role", "knowledge gain needs both a pre-test and a post-test")
+
+
+def check_media(course: Course, files: list[SourceFile], languages: Iterable[str], problems: ProblemList) -> None:
+    """Recorded media must exist and captions must be valid WebVTT."""
+    root = course.root
+    for f in files:
+        unit = f.model
+        if not isinstance(unit, VideoUnit):
+            continue
+        path = f.path
+        for field_name, named in (("video", unit.video), ("captions", unit.captions)):
+            for lang_code, rel in named.items():
+                target = root / rel
+                suffixes = VIDEO_SUFFIXES if field_name == "video" else (CAPTION_SUFFIX,)
+                line = f.line_of((field_name, lang_code))
+                if target.suffix not in suffixes:
+                    problems.error(
+                        path, line, f"{field_name}.{lang_code}", f"'{rel}' must end in {' or '.join(suffixes)}"
+                    )
+                elif not target.is_file():
+                    problems.error(
+                        path,
+                        line,
+                        f"{field_name}.{lang_code}",
+                        f"broken media reference: '{rel}' does not exist in {root.name}/",
+                    )
+        for lang in languages:
+            video = recorded_video(root, unit, lang)
+            captions = recorded_captions(root, unit, lang)
+            if video is not None and video.is_file() and captions is None:
+                problems.error(
+                    path,
+                    1,
+                    f"captions.{lang}",
+                    f"recorded video '{video.relative_to(root)}' has no captions; add media/{unit.id}.{lang}.vtt",
+                )
+            if captions is not None and captions.is_file():
+                check_captions_file(captions, problems)
+
+
+def check_captions_file(path: Path, problems: ProblemList) -> None:
+    """Report each WebVTT problem of one file with its line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.error(path, 0, "", f"cannot read captions as UTF-8 text: {exc}")
+        return
+    for line, message in check_webvtt(text):
+        problems.error(path, line, "", f"malformed WebVTT: {message}")
+
+
+def stale_referrals(course: Course, files: list[SourceFile], today: dt.date, problems: ProblemList) -> list[str]:
+    """Entries verified longer ago than ``referral_max_age_days`` are reported."""
+    stale: list[str] = []
+    max_age = dt.timedelta(days=course.meta.referral_max_age_days)
+    for f in files:
+        if not isinstance(f.model, ReferralList):
+            continue
+        for index, entry in enumerate(f.model.entries):
+            loc: Loc = ("entries", index, "verified_on")
+            if entry.verified_on > today:
+                problems.error(f.path, f.line_of(loc), _dotted(loc), f"{entry.verified_on} is in the future")
+            elif today - entry.verified_on > max_age:
+                stale.append(entry.id)
+                age = (today - entry.verified_on).days
+                problems.warning(
+                    f.path,
+                    f.line_of(loc),
+                    _dotted(loc),
+                    f"stale referral entry '{entry.id}': verified {age} days ago "
+                    f"(limit {max_age.days}); check phone and web, then update verified_on",
+                )
+            if entry.phone is None and entry.web is None:
+                here: Loc = ("entries", index)
+                problems.error(
+                    f.path, f.line_of(here), _dotted(here), f"entry '{entry.id}' needs a phone or a web address"
+                )
+    return stale
+
+
+def check_sources(files: list[SourceFile], seeds: Path | None, problems: ProblemList) -> None:
+    """Each source note must point at lines that exist in a seed document."""
+    if seeds is None or not seeds.is_dir():
+        where = f" ({seeds})" if seeds else ""
+        problems.warning(seeds or Path("seeds"), 0, "", f"seed folder not found{where}; source notes were not verified")
+        return
+    lengths: dict[str, int] = {}
+    for seed in seeds.glob("[0-9][0-9][0-9]_*.txt"):
+        with seed.open("rb") as handle:
+            lengths[seed.name[:3]] = sum(1 for _ in handle)
+    for f in files:
+        for loc, note in source_notes(f.model):
+            number, _, lines = note.partition(":")
+            first, _, last = lines.partition("-")
+            start, end = int(first), int(last or first)
+            if number not in lengths:
+                problems.error(f.path, f.line_of(loc), _dotted(loc), f"no seed document {number}_*.txt in {seeds}")
+            elif not 1 <= start <= end <= lengths[number]:
+                problems.error(
+                    f.path,
+                    f.line_of(loc),
+                    _dotted(loc),
+                    f"lines {lines} are outside seed {number} (1-{lengths[number]}) or reversed",
+                )

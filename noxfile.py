@@ -1,0 +1,46 @@
+"""Sessions: tests (whole suite), lint, demo (main job), bench."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["tests"]
+
+
+def _system(session: nox.Session) -> None:
+    session.run("bash", "scripts/install-system-deps.sh", external=True)
+
+
+@nox.session(python="3.11")
+def tests(session: nox.Session) -> None:
+    """Install everything (Debian packages, Python packages) and run the whole suite."""
+    _system(session)
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """ruff and mypy --strict on our Python."""
+    session.install("-e", ".[lint]")
+    session.run("ruff", "check", "builder", "tests", "noxfile.py", "benchmarks")
+    session.run("mypy")
+
+
+@nox.session(python="3.11")
+def demo(session: nox.Session) -> None:
+    """The main job: check the course, render its media (later: build packages, serve the LRS)."""
+    _system(session)
+    session.install("-e", ".")
+    session.run("course", "check")
+    session.run("course", "media")
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """Benchmarks, each printed as a ratio against a baseline measured in the same run."""
+    _system(session)
+    session.install("-e", ".")
+    session.run("python", "benchmarks/bench_check.py", *session.posargs)

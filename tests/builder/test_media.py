@@ -1,0 +1,113 @@
+"""Draft videos: playable, captioned, deterministic, small; recordings take precedence."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from builder.checker import check_course
+from builder.cli import main
+from builder.media.draft import render_draft
+from builder.media.probe import duration_seconds
+from builder.media.resolve import media_for
+from builder.media.webvtt import check_webvtt
+from builder.model.units import KnowledgeClip
+from tests.conftest import COURSE_SRC
+
+pytestmark = pytest.mark.media
+
+CLIP = KnowledgeClip.model_validate(
+    {
+        "id": "clip-test",
+        "title": {"nl": "Toestemming", "fr": "Consentement"},
+        "summary": {"nl": "Kort.", "fr": "Bref."},
+        "goals": ["LG-K4"],
+        "sources": ["001:1922-1926"],
+        "script": [
+            {
+                "title": {"nl": "Zwijgen is geen ja", "fr": "Le silence n'est pas un oui"},
+                "on_screen": {"nl": "Geen verzet is geen toestemming", "fr": "Pas de résistance, pas de consentement"},
+                "narration": {
+                    "nl": "Toestemming volgt niet uit het uitblijven van verzet. Ze kan altijd worden ingetrokken.",
+                    "fr": "Le consentement ne se déduit pas de l'absence de résistance. Il peut toujours être retiré.",
+                },
+            },
+            {
+                "title": {"nl": "Vragen", "fr": "Questions"},
+                "speaker": {"nl": "Arts", "fr": "Médecin"},
+                "narration": {"nl": "Vraag rustig wat er gebeurd is.", "fr": "Demandez calmement ce qui s'est passé."},
+            },
+        ],
+    }
+)
+
+
+def _streams(path: Path) -> set[str]:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {s["codec_name"] for s in json.loads(out)["streams"]}
+
+
+def test_draft_is_deterministic_playable_and_captioned(tmp_path: Path) -> None:
+    first = render_draft(CLIP, "nl", tmp_path / "a")
+    second = render_draft(CLIP, "nl", tmp_path / "b")
+    assert first.video.read_bytes() == second.video.read_bytes()
+    assert first.captions.read_bytes() == second.captions.read_bytes()
+    assert _streams(first.video) == {"h264", "aac"}
+    captions = first.captions.read_text(encoding="utf-8")
+    assert check_webvtt(captions) == []
+    assert "<v Arts>Vraag rustig" in captions
+    seconds = duration_seconds(first.video)
+    last_end = captions.strip().split("\n\n")[-1].splitlines()[1].split(" --> ")[1]
+    h, m, s = last_end.split(":")
+    assert 0 < int(h) * 3600 + int(m) * 60 + float(s) <= seconds
+    assert first.video.stat().st_size / (seconds / 60) < 1_000_000
+
+
+def test_draft_is_cached_by_content(tmp_path: Path) -> None:
+    first = render_draft(CLIP, "fr", tmp_path)
+    stamp = first.video.stat().st_mtime_ns
+    assert render_draft(CLIP, "fr", tmp_path).video.stat().st_mtime_ns == stamp
+    changed = CLIP.model_copy(update={"title": {"nl": "Toestemming", "fr": "Le consentement"}})
+    assert render_draft(changed, "fr", tmp_path).video != first.video
+    assert render_draft(CLIP, "nl", tmp_path).video != first.video
+
+
+def test_recorded_video_replaces_the_draft(course_copy: Path, tmp_path: Path) -> None:
+    report = check_course(course_copy)
+    assert report.course is not None
+    clip = next(c for c in report.course.clips if c.id == "clip-consent")
+    assert media_for(report.course, clip, "nl", tmp_path).recorded is False
+    media = course_copy / "media"
+    media.mkdir(exist_ok=True)
+    draft = render_draft(CLIP, "nl", tmp_path)
+    shutil.copy(draft.video, media / "clip-consent.nl.mp4")
+    shutil.copy(draft.captions, media / "clip-consent.nl.vtt")
+    used = media_for(report.course, clip, "nl", tmp_path)
+    assert used.recorded and used.video == media / "clip-consent.nl.mp4"
+    assert check_course(course_copy).ok
+
+
+def test_course_media_gives_every_clip_and_case_a_video(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["media", str(COURSE_SRC), "--cache", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    report = check_course(COURSE_SRC)
+    assert report.course is not None
+    units = [*report.course.clips, *report.course.cases]
+    for unit in units:
+        for lang in ("nl", "fr"):
+            media = media_for(report.course, unit, lang, tmp_path)
+            assert media.video.is_file() and media.captions.is_file(), (unit.id, lang)
+            assert check_webvtt(media.captions.read_text(encoding="utf-8")) == []
+    assert f"{len(units) * 2} videos" in result.output
+    again = CliRunner().invoke(main, ["media", str(COURSE_SRC), "--cache", str(tmp_path)])
+    assert f"0 rendered, {len(units) * 2} cached" in again.output
