@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from builder.model.base import LANGUAGE_CODES
+from builder.model.base import LANGUAGE_CODES, SECTORS
 from builder.model.catalog import FILE_KINDS
 
 DEFAULT_SRC = Path("course_src")
@@ -134,6 +134,62 @@ def media(directory: Path, lang: str, cache: Path | None, jobs: int) -> None:
         f"{counts['recorded']} recorded): {seconds / 60:.1f} min, {size / 1e6:.1f} MB "
         f"({per_minute:.2f} MB per minute) in {target}"
     )
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["scorm12", "scorm2004", "cmi5", "xapi", "all"]), default="all",
+              show_default=True, help="Package format.")
+@click.option("--lang", type=LANG_CHOICE, default="all", show_default=True, help="Language.")
+@click.option("--sector", type=click.Choice([*SECTORS, "all"]), default="all", show_default=True,
+              help="Sector whose case is the main case.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("exports"), show_default=True,
+              help="Folder for the zips.")
+@click.option("--src", type=click.Path(path_type=Path), default=DEFAULT_SRC, show_default=True,
+              help="Course source folder.")
+@click.option("--cache", type=click.Path(path_type=Path), default=None, help="Draft media cache.")
+@click.option("--multi-sco", is_flag=True, help="SCORM 2004: one SCO per module instead of one for the course.")
+@click.option("--schemas", type=click.Path(path_type=Path), default=None,
+              help="Official XSDs for validation (default ../shared/schemas or $GSOG_SCHEMAS).")
+def build(fmt: str, lang: str, sector: str, out: Path, src: Path, cache: Path | None, multi_sco: bool,
+          schemas: Path | None) -> None:
+    """Build one zip per format x language x sector into exports/, validating each."""
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from builder.build import BuildError, BuiltPackage, build_packages
+    from builder.validate.package import validate_package
+    from builder.writers.base import WriterOptions
+
+    def check_zip(path: Path) -> list[str]:
+        return [p.format() for p in validate_package(path, schemas)]
+
+    formats = None if fmt == "all" else [fmt]
+    sectors = None if sector == "all" else [sector]
+    with Progress(transient=True) as progress:
+        task = progress.add_task("building packages", total=None)
+
+        def advance(built: BuiltPackage) -> None:
+            progress.update(task, description=built.path.name)
+            progress.advance(task)
+
+        try:
+            report = build_packages(src, out, formats, _languages(lang), sectors, cache,
+                                    WriterOptions(multi_sco=multi_sco), check_zip, advance)
+        except BuildError as exc:
+            click.echo(f"course build: {exc}", err=True)
+            sys.exit(1)
+    table = Table(title=f"{len(report.packages)} packages in {out}")
+    for column in ("package", "size", "media", "status", "time"):
+        table.add_column(column, justify="left" if column in ("package", "status") else "right")
+    for p in report.packages:
+        table.add_row(p.path.name, f"{p.size / 1e6:.1f} MB", f"{p.media_bytes / 1e6:.1f} MB",
+                      "built + valid" if p.rebuilt else "unchanged", f"{p.seconds:.2f} s")
+    console = Console(width=110)
+    console.print(table)
+    total = sum(p.size for p in report.packages)
+    console.print(f"{len(report.rebuilt)} built, {len(report.packages) - len(report.rebuilt)} unchanged; "
+                  f"{total / 1e6:.1f} MB in all; {report.seconds:.2f} s")
 
 
 if __name__ == "__main__":

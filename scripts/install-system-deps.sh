@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Install the Debian packages the builder and its tests need, if missing.
-# ffmpeg + espeak-ng + DejaVu fonts render the draft videos (course media).
+# ffmpeg + espeak-ng + DejaVu fonts render the draft videos (course media);
+# chromium runs the player tests (Playwright drives /usr/bin/chromium); zip is
+# the baseline of the build benchmark.
 set -euo pipefail
 
 need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+if [ "${GSOG_WITH_BROWSER:-1}" = "1" ]; then
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+fi
+command -v zip >/dev/null 2>&1 || need+=(zip)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

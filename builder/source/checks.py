@@ -8,6 +8,7 @@ captions file parse? does the seed have line 900?).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -125,12 +126,10 @@ def check_references(course: Course, files: list[SourceFile], problems: ProblemL
                     listed.add(unit_id)
                     if unit_id not in units:
                         loc: Loc = ("modules", m_index, "units", u_index)
-                        close = sorted(units)
+                        close = difflib.get_close_matches(unit_id, list(units), n=1)
+                        hint = f"did you mean '{close[0]}'?" if close else "define it in a unit file or remove it"
                         problems.error(
-                            f.path,
-                            f.line_of(loc),
-                            _dotted(loc),
-                            f"unit '{unit_id}' does not exist; known units: {', '.join(close)}",
+                            f.path, f.line_of(loc), _dotted(loc), f"unit '{unit_id}' does not exist; {hint}"
                         )
         for loc, goal_id in _goal_refs(f):
             if goal_id not in goal_ids:

@@ -10,10 +10,10 @@ from typing import Any
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from ruamel.yaml import YAML
 
 from builder.cli import main
 from builder.model.catalog import FILE_KINDS
+from builder.source.yaml_tree import load_yaml
 from tests.conftest import COURSE_SRC
 
 
@@ -29,7 +29,7 @@ def _as_json(value: Any) -> Any:
 
 
 def _load(path: Path) -> Any:
-    return _as_json(YAML(typ="safe").load(path.read_text(encoding="utf-8")))
+    return _as_json(load_yaml(path).data)
 
 
 @pytest.fixture(scope="module")

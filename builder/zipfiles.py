@@ -1,0 +1,59 @@
+"""Reproducible zips: same input, same bytes.
+
+Entries are written in a fixed order with a fixed timestamp and permissions;
+already-compressed media are stored, text is deflated at a fixed level. Media
+are streamed from disk in chunks, so memory does not grow with package size,
+and the zip is written beside its target and renamed into place, so a failed
+build never leaves a half-written package behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+STORED_SUFFIXES = {".mp4", ".webm", ".png", ".jpg", ".jpeg", ".gif", ".woff2", ".zip", ".mp3", ".ogg"}
+DEFLATE_LEVEL = 6
+CHUNK = 1024 * 1024
+
+#: An entry: name in the zip and either bytes or a file to stream.
+ZipEntry = tuple[str, bytes | Path]
+
+
+def _info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+    info.create_system = 3  # unix, so the permission bits below are read
+    info.external_attr = 0o100644 << 16
+    stored = Path(name).suffix.lower() in STORED_SUFFIXES
+    info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+    if not stored:
+        info.compress_level = DEFLATE_LEVEL
+    return info
+
+
+def write_zip(target: Path, entries: Iterable[ZipEntry]) -> int:
+    """Write ``entries`` in the given order to ``target`` atomically; return its size."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(handle)
+    temp = Path(temp_name)
+    try:
+        with zipfile.ZipFile(temp, "w", allowZip64=True) as archive:
+            for name, data in entries:
+                info = _info(name)
+                if isinstance(data, bytes):
+                    archive.writestr(info, data)
+                    continue
+                info.file_size = data.stat().st_size
+                with data.open("rb") as source, archive.open(info, "w", force_zip64=info.file_size > 2**31) as sink:
+                    shutil.copyfileobj(source, sink, CHUNK)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return target.stat().st_size
