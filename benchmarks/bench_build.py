@@ -12,7 +12,6 @@ Figures (media already rendered, as in the issue's targets):
 from __future__ import annotations
 
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -71,12 +70,23 @@ def time_zip_r(folders: list[Path], out: Path) -> float:
     return time.perf_counter() - start
 
 
+RSS_PROBE = """
+import resource, sys
+from builder.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exit:
+    assert not exit.code, exit.code
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
 def peak_rss_mb(args: list[str]) -> float:
-    """Peak resident memory of a `course build` in a child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run([sys.executable, "-m", "builder.cli", *args], cwd=REPO, check=True, capture_output=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(before, after) / 1024
+    """Peak resident memory of one `course build` in a fresh process of its own."""
+    done = subprocess.run(
+        [sys.executable, "-c", RSS_PROBE, *args], cwd=REPO, check=True, capture_output=True, text=True
+    )
+    return int(done.stdout.strip().splitlines()[-1]) / 1024
 
 
 def main() -> None:
@@ -115,8 +125,9 @@ def main() -> None:
         media_bytes = sum(p.media_bytes for p in full.packages)
         zip_bytes = sum(p.stat().st_size for p in (tmp / "zipr").glob("*.zip"))
         rss_full = peak_rss_mb(["build", "--out", str(tmp / "rss-full"), "--cache", str(cache)])
-        rss_one = peak_rss_mb(["build", "--lang", "nl", "--sector", "police", "--out", str(tmp / "rss-one"),
-                               "--cache", str(cache)])
+        rss_one = peak_rss_mb(
+            ["build", "--lang", "nl", "--sector", "police", "--out", str(tmp / "rss-one"), "--cache", str(cache)]
+        )
     figures = {
         "full_matrix_s": round(full.seconds, 2),
         "zip_r_same_payload_s": round(zip_r, 2),

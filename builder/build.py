@@ -23,7 +23,7 @@ from builder.writers.base import WriterOptions, package_name
 from builder.zipfiles import ZipEntry, write_zip
 
 #: Bump when the zip layout changes, so every package is written again.
-BUILD_VERSION = "1"
+BUILD_VERSION = "2"
 STATE_FILE = ".build-state.json"
 
 
@@ -147,8 +147,16 @@ def build_packages(
                     _save_state(out, state)
                     raise BuildError(f"{target.name} is not valid:\n" + "\n".join(problems))
                 state[target.name] = key
-            built = BuiltPackage(target, fmt, variant.lang, variant.sector, target.stat().st_size, media_bytes,
-                                 rebuilt, time.perf_counter() - t0)
+            built = BuiltPackage(
+                target,
+                fmt,
+                variant.lang,
+                variant.sector,
+                target.stat().st_size,
+                media_bytes,
+                rebuilt,
+                time.perf_counter() - t0,
+            )
             result.packages.append(built)
             if on_package is not None:
                 on_package(built)

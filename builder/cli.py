@@ -137,21 +137,39 @@ def media(directory: Path, lang: str, cache: Path | None, jobs: int) -> None:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["scorm12", "scorm2004", "cmi5", "xapi", "all"]), default="all",
-              show_default=True, help="Package format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["scorm12", "scorm2004", "cmi5", "xapi", "all"]),
+    default="all",
+    show_default=True,
+    help="Package format.",
+)
 @click.option("--lang", type=LANG_CHOICE, default="all", show_default=True, help="Language.")
-@click.option("--sector", type=click.Choice([*SECTORS, "all"]), default="all", show_default=True,
-              help="Sector whose case is the main case.")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("exports"), show_default=True,
-              help="Folder for the zips.")
-@click.option("--src", type=click.Path(path_type=Path), default=DEFAULT_SRC, show_default=True,
-              help="Course source folder.")
+@click.option(
+    "--sector",
+    type=click.Choice([*SECTORS, "all"]),
+    default="all",
+    show_default=True,
+    help="Sector whose case is the main case.",
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=Path("exports"), show_default=True, help="Folder for the zips."
+)
+@click.option(
+    "--src", type=click.Path(path_type=Path), default=DEFAULT_SRC, show_default=True, help="Course source folder."
+)
 @click.option("--cache", type=click.Path(path_type=Path), default=None, help="Draft media cache.")
 @click.option("--multi-sco", is_flag=True, help="SCORM 2004: one SCO per module instead of one for the course.")
-@click.option("--schemas", type=click.Path(path_type=Path), default=None,
-              help="Official XSDs for validation (default ../shared/schemas or $GSOG_SCHEMAS).")
-def build(fmt: str, lang: str, sector: str, out: Path, src: Path, cache: Path | None, multi_sco: bool,
-          schemas: Path | None) -> None:
+@click.option(
+    "--schemas",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Official XSDs for validation (default ../shared/schemas or $GSOG_SCHEMAS).",
+)
+def build(
+    fmt: str, lang: str, sector: str, out: Path, src: Path, cache: Path | None, multi_sco: bool, schemas: Path | None
+) -> None:
     """Build one zip per format x language x sector into exports/, validating each."""
     from rich.console import Console
     from rich.progress import Progress
@@ -174,8 +192,17 @@ def build(fmt: str, lang: str, sector: str, out: Path, src: Path, cache: Path | 
             progress.advance(task)
 
         try:
-            report = build_packages(src, out, formats, _languages(lang), sectors, cache,
-                                    WriterOptions(multi_sco=multi_sco), check_zip, advance)
+            report = build_packages(
+                src,
+                out,
+                formats,
+                _languages(lang),
+                sectors,
+                cache,
+                WriterOptions(multi_sco=multi_sco),
+                check_zip,
+                advance,
+            )
         except BuildError as exc:
             click.echo(f"course build: {exc}", err=True)
             sys.exit(1)
@@ -183,13 +210,47 @@ def build(fmt: str, lang: str, sector: str, out: Path, src: Path, cache: Path | 
     for column in ("package", "size", "media", "status", "time"):
         table.add_column(column, justify="left" if column in ("package", "status") else "right")
     for p in report.packages:
-        table.add_row(p.path.name, f"{p.size / 1e6:.1f} MB", f"{p.media_bytes / 1e6:.1f} MB",
-                      "built + valid" if p.rebuilt else "unchanged", f"{p.seconds:.2f} s")
+        table.add_row(
+            p.path.name,
+            f"{p.size / 1e6:.1f} MB",
+            f"{p.media_bytes / 1e6:.1f} MB",
+            "built + valid" if p.rebuilt else "unchanged",
+            f"{p.seconds:.2f} s",
+        )
     console = Console(width=110)
     console.print(table)
     total = sum(p.size for p in report.packages)
-    console.print(f"{len(report.rebuilt)} built, {len(report.packages) - len(report.rebuilt)} unchanged; "
-                  f"{total / 1e6:.1f} MB in all; {report.seconds:.2f} s")
+    console.print(
+        f"{len(report.rebuilt)} built, {len(report.packages) - len(report.rebuilt)} unchanged; "
+        f"{total / 1e6:.1f} MB in all; {report.seconds:.2f} s"
+    )
+
+
+@main.command()
+@click.argument("packages", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--schemas",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of official XSDs (default ../shared/schemas or $GSOG_SCHEMAS).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
+def validate(packages: tuple[Path, ...], schemas: Path | None, as_json: bool) -> None:
+    """Validate SCORM 1.2, SCORM 2004, cmi5 or xAPI package zips; exit 1 unless all are valid.
+
+    Nothing is extracted: the zips are checked in place, so hostile ones are safe to pass.
+    """
+    from builder.validate import check_package
+
+    reports = [check_package(package, schemas) for package in packages]
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in reports], indent=2, ensure_ascii=False))
+    else:
+        for report in reports:
+            for problem in report.problems:
+                click.echo(problem.format(), err=True)
+            click.echo(report.summary())
+    sys.exit(0 if all(r.valid for r in reports) else 1)
 
 
 if __name__ == "__main__":

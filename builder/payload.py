@@ -8,6 +8,7 @@ loader, and works from any LMS's content server.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ def _bundle() -> dict[str, Any]:
     return data
 
 
+@functools.lru_cache(maxsize=8)
 def player_script(fmt: str) -> bytes:
     """The runtime for ``fmt``: core and unit scripts, the format's adapter, the boot script."""
     bundle = _bundle()

@@ -8,7 +8,7 @@ it, so the formats cannot drift apart in what they show.
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,9 +30,13 @@ CONTENT_SCHEMA = 1
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
 
+@functools.lru_cache(maxsize=8192)
 def html(text: str) -> str:
-    """Author Markdown to HTML; raw HTML in the source is escaped, not passed on."""
-    return _markdown.render(text).strip()
+    """Author Markdown to HTML; raw HTML in the source is escaped, not passed on.
+
+    Cached: the same texts recur in every sector's variant of a language.
+    """
+    return str(_markdown.render(text)).strip()
 
 
 @dataclass(frozen=True, order=True)
@@ -72,18 +76,10 @@ class CompiledVariant:
     content: dict[str, Any]
     media: list[PackageFile] = field(default_factory=list)
 
-    @property
+    @functools.cached_property
     def content_json(self) -> str:
         """The content document, serialised deterministically."""
         return json.dumps(self.content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-    def fingerprint(self) -> str:
-        """Hash of content and media identity, for incremental builds."""
-        digest = hashlib.sha256(self.content_json.encode())
-        for item in self.media:
-            stat = item.source.stat()
-            digest.update(f"{item.arcname}\0{item.source}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
-        return digest.hexdigest()
 
 
 def _goal_ids(unit: Any) -> list[str]:
@@ -154,7 +150,10 @@ def item_content(item: Item, lang: str) -> dict[str, Any]:
     elif isinstance(item, Ordering):
         base["steps"] = [{"id": s.id, "text": pick(s.text, lang)} for s in item.steps]
     if isinstance(item, (TrueFalse, Matching, Ordering)):
-        base["feedback"] = {"correct": pick(item.feedback.correct, lang), "incorrect": pick(item.feedback.incorrect, lang)}
+        base["feedback"] = {
+            "correct": pick(item.feedback.correct, lang),
+            "incorrect": pick(item.feedback.incorrect, lang),
+        }
     return base
 
 
@@ -200,9 +199,7 @@ def _unit(course: Course, unit: Any, variant: Variant, cache: Path, media: list[
             **common,
             "kind": "factsheet",
             "version": unit.version,
-            "sections": [
-                {"heading": pick(s.heading, lang), "body": html(pick(s.body, lang))} for s in unit.sections
-            ],
+            "sections": [{"heading": pick(s.heading, lang), "body": html(pick(s.body, lang))} for s in unit.sections],
             "required": False,
         }
     if isinstance(unit, Glossary):
@@ -211,7 +208,12 @@ def _unit(course: Course, unit: Any, variant: Variant, cache: Path, media: list[
             "kind": "glossary",
             "terms": sorted(
                 (
-                    {"id": t.id, "term": pick(t.term, lang), "definition": pick(t.definition, lang), "see_also": t.see_also}
+                    {
+                        "id": t.id,
+                        "term": pick(t.term, lang),
+                        "definition": pick(t.definition, lang),
+                        "see_also": t.see_also,
+                    }
                     for t in unit.terms
                 ),
                 key=lambda t: t["term"].casefold(),
@@ -256,14 +258,14 @@ def compile_variant(course: Course, variant: Variant, cache: Path) -> CompiledVa
             "description": pick(meta.description, lang),
         },
         "goals": [{"id": g.id, "type": g.type, "text": pick(g.text, lang)} for g in course.goals],
-        "modules": [
-            {"id": m.id, "title": pick(m.title, lang), "units": list(m.units)} for m in meta.modules
-        ],
+        "modules": [{"id": m.id, "title": pick(m.title, lang), "units": list(m.units)} for m in meta.modules],
         "units": {},
     }
     for module in content["modules"]:
         # the sector's own case comes first among the cases; the others are extras
-        module["units"].sort(key=lambda uid: 0 if getattr(units[uid], "sector", variant.sector) == variant.sector else 1)
+        module["units"].sort(
+            key=lambda uid: 0 if getattr(units[uid], "sector", variant.sector) == variant.sector else 1
+        )
         for unit_id in module["units"]:
             content["units"][unit_id] = _unit(course, units[unit_id], variant, cache, media)
     return CompiledVariant(variant, course, content, sorted(media, key=lambda f: f.arcname))

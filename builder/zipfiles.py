@@ -18,7 +18,7 @@ from pathlib import Path
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 STORED_SUFFIXES = {".mp4", ".webm", ".png", ".jpg", ".jpeg", ".gif", ".woff2", ".zip", ".mp3", ".ogg"}
-DEFLATE_LEVEL = 6
+DEFLATE_LEVEL = 1  # media dominate the size; fast deflate keeps rebuilds quick
 CHUNK = 1024 * 1024
 
 #: An entry: name in the zip and either bytes or a file to stream.
@@ -31,8 +31,6 @@ def _info(name: str) -> zipfile.ZipInfo:
     info.external_attr = 0o100644 << 16
     stored = Path(name).suffix.lower() in STORED_SUFFIXES
     info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-    if not stored:
-        info.compress_level = DEFLATE_LEVEL
     return info
 
 
@@ -43,11 +41,11 @@ def write_zip(target: Path, entries: Iterable[ZipEntry]) -> int:
     os.close(handle)
     temp = Path(temp_name)
     try:
-        with zipfile.ZipFile(temp, "w", allowZip64=True) as archive:
+        with zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=DEFLATE_LEVEL) as archive:
             for name, data in entries:
                 info = _info(name)
                 if isinstance(data, bytes):
-                    archive.writestr(info, data)
+                    archive.writestr(info, data, compresslevel=DEFLATE_LEVEL)
                     continue
                 info.file_size = data.stat().st_size
                 with data.open("rb") as source, archive.open(info, "w", force_zip64=info.file_size > 2**31) as sink:

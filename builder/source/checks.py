@@ -128,9 +128,7 @@ def check_references(course: Course, files: list[SourceFile], problems: ProblemL
                         loc: Loc = ("modules", m_index, "units", u_index)
                         close = difflib.get_close_matches(unit_id, list(units), n=1)
                         hint = f"did you mean '{close[0]}'?" if close else "define it in a unit file or remove it"
-                        problems.error(
-                            f.path, f.line_of(loc), _dotted(loc), f"unit '{unit_id}' does not exist; {hint}"
-                        )
+                        problems.error(f.path, f.line_of(loc), _dotted(loc), f"unit '{unit_id}' does not exist; {hint}")
         for loc, goal_id in _goal_refs(f):
             if goal_id not in goal_ids:
                 problems.error(

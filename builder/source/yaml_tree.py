@@ -75,7 +75,13 @@ class YamlDocument:
                     continue  # discriminator tag inserted by pydantic
                 break
             node, line = child, child.line
-            data = data[part] if isinstance(data, (dict, list)) else None
+            data = (
+                data.get(part)
+                if isinstance(data, dict)
+                else data[part]
+                if isinstance(data, list) and isinstance(part, int)
+                else None
+            )
         return line
 
 
@@ -120,7 +126,9 @@ class _Builder:
         mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise YamlFileError("merge keys ('<<') are not supported; write the fields out", key_node.start_mark.line + 1)
+                raise YamlFileError(
+                    "merge keys ('<<') are not supported; write the fields out", key_node.start_mark.line + 1
+                )
             if not isinstance(key_node, yaml.ScalarNode):
                 raise YamlFileError("a key must be a plain name, not a list or mapping", key_node.start_mark.line + 1)
             key = _scalar(key_node)
@@ -164,7 +172,9 @@ def load_yaml(path: Path) -> YamlDocument:
     except RecursionError:
         raise YamlFileError(f"invalid YAML: nesting deeper than {MAX_DEPTH} levels") from None
     if len(nodes) > 1:
-        raise YamlFileError("holds more than one YAML document ('---'); keep one per file", nodes[1].start_mark.line + 1)
+        raise YamlFileError(
+            "holds more than one YAML document ('---'); keep one per file", nodes[1].start_mark.line + 1
+        )
     if not nodes or nodes[0] is None:
         raise YamlFileError("file is empty", 1)
     if not isinstance(nodes[0], yaml.MappingNode):

@@ -1,4 +1,8 @@
-"""What every package writer shares: the writer interface and XML helpers."""
+"""What every package writer shares: the writer interface and XML helpers.
+
+lxml takes ``None`` as the key of the default namespace in ``nsmap``; its
+type stubs do not, hence the ``type: ignore[dict-item]`` on those lines.
+"""
 
 from __future__ import annotations
 

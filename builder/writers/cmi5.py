@@ -45,7 +45,7 @@ class Cmi5Writer:
         """The course structure with one AU per module and one objective per learning goal."""
         content = compiled.content
         lang = compiled.variant.lang
-        root = etree.Element(f"{{{NS}}}courseStructure", nsmap={None: NS})
+        root = etree.Element(f"{{{NS}}}courseStructure", nsmap={None: NS})  # type: ignore[dict-item]
         course = etree.SubElement(root, f"{{{NS}}}course", id=course_iri(compiled))
         _text(course, "title", content["course"]["title"], lang)
         _text(course, "description", content["course"]["description"], lang)
@@ -58,8 +58,9 @@ class Cmi5Writer:
         units = content["units"]
         for module in content["modules"]:
             rule = move_on(module, units, test["id"] if test else None)
-            au = etree.SubElement(root, f"{{{NS}}}au", id=module_iri(compiled, module["id"]), moveOn=rule,
-                                  launchMethod="AnyWindow")
+            au = etree.SubElement(
+                root, f"{{{NS}}}au", id=module_iri(compiled, module["id"]), moveOn=rule, launchMethod="AnyWindow"
+            )
             if rule == "CompletedAndPassed" and test is not None:
                 au.set("masteryScore", f"{test['mastery_score']:g}")
             _text(au, "title", module["title"], lang)

@@ -54,7 +54,7 @@ def ieee_lom(compiled: CompiledVariant) -> Any:
         sub(holder, "source", "LOMv1.0")
         sub(holder, "value", value)
 
-    lom = etree.Element(f"{{{LOM_NS}}}lom", nsmap={None: LOM_NS})
+    lom = etree.Element(f"{{{LOM_NS}}}lom", nsmap={None: LOM_NS})  # type: ignore[dict-item]
     general = sub(lom, "general")
     ident = sub(general, "identifier")
     sub(ident, "catalog", "URI")

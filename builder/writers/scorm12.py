@@ -15,9 +15,7 @@ from builder.writers.lom import IMSMD_NS, imsmd_lom
 
 CP = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
 ADLCP = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
-SCHEMA_LOCATION = (
-    f"{CP} imscp_rootv1p1p2.xsd {IMSMD_NS} imsmd_rootv1p2p1.xsd {ADLCP} adlcp_rootv1p2.xsd"
-)
+SCHEMA_LOCATION = f"{CP} imscp_rootv1p1p2.xsd {IMSMD_NS} imsmd_rootv1p2p1.xsd {ADLCP} adlcp_rootv1p2.xsd"
 
 
 class Scorm12Writer:
@@ -31,7 +29,7 @@ class Scorm12Writer:
         title = compiled.content["course"]["title"]
         root = etree.Element(
             f"{{{CP}}}manifest",
-            nsmap={None: CP, "adlcp": ADLCP, "imsmd": IMSMD_NS, "xsi": XSI},
+            nsmap={None: CP, "adlcp": ADLCP, "imsmd": IMSMD_NS, "xsi": XSI},  # type: ignore[dict-item]
             identifier=identifier(package_name(compiled, self.format)),
             version=compiled.course.meta.version,
         )
@@ -43,15 +41,17 @@ class Scorm12Writer:
         organizations = etree.SubElement(root, f"{{{CP}}}organizations", default="org-1")
         organization = etree.SubElement(organizations, f"{{{CP}}}organization", identifier="org-1")
         etree.SubElement(organization, f"{{{CP}}}title").text = title
-        item = etree.SubElement(organization, f"{{{CP}}}item", identifier="item-1", identifierref="res-sco",
-                                isvisible="true")
+        item = etree.SubElement(
+            organization, f"{{{CP}}}item", identifier="item-1", identifierref="res-sco", isvisible="true"
+        )
         etree.SubElement(item, f"{{{CP}}}title").text = title
         test = post_test(compiled)
         if test is not None:
             etree.SubElement(item, f"{{{ADLCP}}}masteryscore").text = str(round(test["mastery_score"] * 100))
         resources = etree.SubElement(root, f"{{{CP}}}resources")
-        resource = etree.SubElement(resources, f"{{{CP}}}resource", identifier="res-sco", type="webcontent",
-                                    href=LAUNCH_FILE)
+        resource = etree.SubElement(
+            resources, f"{{{CP}}}resource", identifier="res-sco", type="webcontent", href=LAUNCH_FILE
+        )
         resource.set(f"{{{ADLCP}}}scormtype", "sco")
         for name in payload:
             etree.SubElement(resource, f"{{{CP}}}file", href=name)

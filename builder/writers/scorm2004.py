@@ -22,13 +22,15 @@ ADLCP = "http://www.adlnet.org/xsd/adlcp_v1p3"
 ADLSEQ = "http://www.adlnet.org/xsd/adlseq_v1p3"
 ADLNAV = "http://www.adlnet.org/xsd/adlnav_v1p3"
 IMSSS = "http://www.imsglobal.org/xsd/imsss"
-SCHEMA_LOCATION = " ".join([
-    f"{CP} imscp_v1p1.xsd",
-    f"{ADLCP} adlcp_v1p3.xsd",
-    f"{ADLSEQ} adlseq_v1p3.xsd",
-    f"{ADLNAV} adlnav_v1p3.xsd",
-    f"{IMSSS} imsss_v1p0.xsd",
-])
+SCHEMA_LOCATION = " ".join(
+    [
+        f"{CP} imscp_v1p1.xsd",
+        f"{ADLCP} adlcp_v1p3.xsd",
+        f"{ADLSEQ} adlseq_v1p3.xsd",
+        f"{ADLNAV} adlnav_v1p3.xsd",
+        f"{IMSSS} imsss_v1p0.xsd",
+    ]
+)
 
 
 def _sub(parent: Any, ns: str, tag: str, text: str | None = None, **attrib: str) -> Any:
@@ -48,8 +50,13 @@ class Scorm2004Writer:
         seq = _sub(parent, IMSSS, "sequencing")
         objectives = _sub(seq, IMSSS, "objectives")
         test = post_test(compiled) if with_mastery else None
-        primary = _sub(objectives, IMSSS, "primaryObjective", objectiveID="course-mastery",
-                       satisfiedByMeasure="true" if test else "false")
+        primary = _sub(
+            objectives,
+            IMSSS,
+            "primaryObjective",
+            objectiveID="course-mastery",
+            satisfiedByMeasure="true" if test else "false",
+        )
         if test is not None:
             _sub(primary, IMSSS, "minNormalizedMeasure", f"{test['mastery_score']:g}")
         for goal in compiled.content["goals"]:
@@ -70,7 +77,7 @@ class Scorm2004Writer:
         title = compiled.content["course"]["title"]
         root = etree.Element(
             f"{{{CP}}}manifest",
-            nsmap={None: CP, "adlcp": ADLCP, "adlseq": ADLSEQ, "adlnav": ADLNAV, "imsss": IMSSS, "xsi": XSI},
+            nsmap={None: CP, "adlcp": ADLCP, "adlseq": ADLSEQ, "adlnav": ADLNAV, "imsss": IMSSS, "xsi": XSI},  # type: ignore[dict-item]
             identifier=identifier(package_name(compiled, self.format)),
             version=compiled.course.meta.version,
         )
@@ -88,13 +95,25 @@ class Scorm2004Writer:
             test = post_test(compiled)
             for module in compiled.content["modules"]:
                 item_id = identifier("item", module["id"])
-                item = _sub(organization, CP, "item", identifier=item_id,
-                            identifierref=identifier("res", module["id"]), parameters=f"?module={module['id']}")
+                item = _sub(
+                    organization,
+                    CP,
+                    "item",
+                    identifier=item_id,
+                    identifierref=identifier("res", module["id"]),
+                    parameters=f"?module={module['id']}",
+                )
                 _sub(item, CP, "title", module["title"])
                 has_test = test is not None and test["id"] in module["units"]
                 self._item_extensions(item, compiled, has_test)
-                sco = _sub(resources, CP, "resource", identifier=identifier("res", module["id"]),
-                           type="webcontent", href=LAUNCH_FILE)
+                sco = _sub(
+                    resources,
+                    CP,
+                    "resource",
+                    identifier=identifier("res", module["id"]),
+                    type="webcontent",
+                    href=LAUNCH_FILE,
+                )
                 sco.set(f"{{{ADLCP}}}scormType", "sco")
                 _sub(sco, CP, "file", href=LAUNCH_FILE)
                 _sub(sco, CP, "dependency", identifierref="res-assets")

@@ -29,15 +29,16 @@ class XapiWriter:
         """The activity list: the course (launchable) and its modules."""
         content = compiled.content
         lang = compiled.variant.lang
-        root = etree.Element(f"{{{NS}}}tincan", nsmap={None: NS})
+        root = etree.Element(f"{{{NS}}}tincan", nsmap={None: NS})  # type: ignore[dict-item]
         activities = etree.SubElement(root, f"{{{NS}}}activities")
         course = etree.SubElement(activities, f"{{{NS}}}activity", id=course_iri(compiled), type=COURSE_TYPE)
         etree.SubElement(course, f"{{{NS}}}name", lang=lang).text = content["course"]["title"]
         etree.SubElement(course, f"{{{NS}}}description", lang=lang).text = content["course"]["description"]
         etree.SubElement(course, f"{{{NS}}}launch", lang=lang).text = LAUNCH_FILE
         for module in content["modules"]:
-            activity = etree.SubElement(activities, f"{{{NS}}}activity", id=module_iri(compiled, module["id"]),
-                                        type=MODULE_TYPE)
+            activity = etree.SubElement(
+                activities, f"{{{NS}}}activity", id=module_iri(compiled, module["id"]), type=MODULE_TYPE
+            )
             etree.SubElement(activity, f"{{{NS}}}name", lang=lang).text = module["title"]
             etree.SubElement(activity, f"{{{NS}}}description", lang=lang).text = module["title"]
         return {"tincan.xml": serialise(root), "metadata.xml": serialise(ieee_lom(compiled))}

@@ -65,10 +65,15 @@ def test_a_sector_package_carries_its_own_case_video_only(matrix: Path) -> None:
 def test_manifests_carry_metadata_and_mastery(matrix: Path) -> None:
     with zipfile.ZipFile(matrix / "gsog-nl-police-scorm12.zip") as archive:
         scorm12 = etree.fromstring(archive.read("imsmanifest.xml"))
-    ns = {"cp": "http://www.imsproject.org/xsd/imscp_rootv1p1p2", "adlcp": "http://www.adlnet.org/xsd/adlcp_rootv1p2",
-          "md": "http://www.imsglobal.org/xsd/imsmd_rootv1p2p1"}
+    ns = {
+        "cp": "http://www.imsproject.org/xsd/imscp_rootv1p1p2",
+        "adlcp": "http://www.adlnet.org/xsd/adlcp_rootv1p2",
+        "md": "http://www.imsglobal.org/xsd/imsmd_rootv1p2p1",
+    }
     assert scorm12.findtext(".//adlcp:masteryscore", namespaces=ns) == "75"
-    assert scorm12.findtext(".//md:general/md:title/md:langstring", namespaces=ns) == "Gendersensitief omgaan met geweld"
+    assert (
+        scorm12.findtext(".//md:general/md:title/md:langstring", namespaces=ns) == "Gendersensitief omgaan met geweld"
+    )
     assert scorm12.findtext(".//md:general/md:language", namespaces=ns) == "nl"
     with zipfile.ZipFile(matrix / "gsog-fr-justice-cmi5.zip") as archive:
         cmi5 = etree.fromstring(archive.read("cmi5.xml"))
@@ -84,13 +89,30 @@ def test_manifests_carry_metadata_and_mastery(matrix: Path) -> None:
 
 
 def test_multi_sco_scorm2004_has_one_sco_per_module(media_cache: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["build", "--format", "scorm2004", "--lang", "nl", "--sector", "education",
-                                       "--multi-sco", "--out", str(tmp_path), "--cache", str(media_cache)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "build",
+            "--format",
+            "scorm2004",
+            "--lang",
+            "nl",
+            "--sector",
+            "education",
+            "--multi-sco",
+            "--out",
+            str(tmp_path),
+            "--cache",
+            str(media_cache),
+        ],
+    )
     assert result.exit_code == 0, result.output
     package = tmp_path / "gsog-nl-education-scorm2004.zip"
     with zipfile.ZipFile(package) as archive:
         manifest = etree.fromstring(archive.read("imsmanifest.xml"))
-    scos = [r for r in manifest.iter("{*}resource") if r.get("{http://www.adlnet.org/xsd/adlcp_v1p3}scormType") == "sco"]
+    scos = [
+        r for r in manifest.iter("{*}resource") if r.get("{http://www.adlnet.org/xsd/adlcp_v1p3}scormType") == "sco"
+    ]
     assert len(scos) == 6
     assert _validator(package) == []
 
