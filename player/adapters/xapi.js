@@ -1,0 +1,134 @@
+/*
+ * xAPI adapter for TinCan-style launches: the LMS/LRS launcher adds
+ * endpoint, auth (the whole Authorization header value), actor (JSON),
+ * registration and activity_id to the URL.
+ *
+ * Statements: attempted (first launch) or resumed (return), experienced
+ * per unit opened, answered per test item / evaluation answer, completed
+ * (once), passed or failed per post-test attempt, and on leaving suspended
+ * (when not finished) followed by terminated. The suspended state is kept
+ * in the State API.
+ */
+(function (window) {
+  "use strict";
+
+  const GSOG = window.GSOG;
+  const U = GSOG.util;
+  const L = GSOG.lrs;
+  const STATE_ID = "gsog.suspend";
+  /** The State API has no limit, but the state and the last statements must fit the 64 KiB keepalive budget together. */
+  const STATE_LIMIT = 32000;
+  const COURSE_TYPE = "http://adlnet.gov/expapi/activities/course";
+  const MODULE_TYPE = "http://adlnet.gov/expapi/activities/module";
+
+  GSOG.adapters.xapi = function (context) {
+    const p = context.params || {};
+    const course = context.content.course;
+    const lang = course.lang;
+    const base = course.iri.replace(/\/+$/, "");
+    // The same activity ids the package's tincan.xml declares.
+    const courseIri = base + "/" + course.lang + "-" + course.sector;
+    const moduleTitle = context.module
+      ? (context.content.modules.find((m) => m.id === context.module) || {}).title
+      : null;
+    let activityId = null;
+    let client = null;
+    let actor = null;
+    let sent = {};
+    let sessionStart = Date.now();
+    let lastState = null;
+    const adapter = { name: "xapi", stateLimit: STATE_LIMIT };
+
+    const stateQuery = () => ({ activityId, agent: JSON.stringify(actor), registration: p.registration, stateId: STATE_ID });
+    const duration = () => U.isoDuration(Date.now() - sessionStart);
+
+    function activity() {
+      const name = moduleTitle || course.title;
+      return {
+        objectType: "Activity",
+        id: activityId,
+        definition: { type: context.module ? MODULE_TYPE : COURSE_TYPE, name: L.langMap(lang, name) },
+      };
+    }
+
+    function ctx(parent) {
+      const c = { language: lang, contextActivities: {} };
+      if (p.registration) c.registration = p.registration;
+      if (parent) c.contextActivities.parent = [parent];
+      if (activityId !== courseIri) c.contextActivities.grouping = [{ objectType: "Activity", id: courseIri }];
+      if (!Object.keys(c.contextActivities).length) delete c.contextActivities;
+      return c;
+    }
+
+    const about = (verbName, result) => {
+      const s = L.statement(actor, verbName, activity(), { context: ctx(null) });
+      if (result) s.result = result;
+      return s;
+    };
+
+    adapter.start = function (options) {
+      sessionStart = options.sessionStart;
+      actor = L.normaliseActor(U.guarded("actor", () => JSON.parse(p.actor || "null"), null));
+      if (!p.endpoint || !actor) throw new GSOG.tracking.NoLmsError("no xAPI launch parameters (endpoint, auth, actor)");
+      activityId = p.activity_id || (context.module ? courseIri + "/" + context.module : courseIri);
+      client = new L.LrsClient(p.endpoint, p.auth || "");
+      return client.getState(stateQuery()).catch(() => null).then((saved) => {
+        const resumeState = (saved && saved.state) || "";
+        sent = (saved && saved.sent) || {};
+        client.send([about(resumeState ? "resumed" : "attempted")]);
+        return { resumeState, entry: resumeState ? "resume" : "ab-initio", mode: "normal" };
+      });
+    };
+
+    adapter.unitVisited = function (unit) {
+      const object = {
+        objectType: "Activity",
+        id: base + "/units/" + unit.id,
+        definition: { type: "http://adlnet.gov/expapi/activities/lesson", name: L.langMap(lang, unit.title) },
+      };
+      client.send([L.statement(actor, "experienced", object, { context: ctx({ objectType: "Activity", id: activityId }) })]);
+    };
+
+    adapter.setProgress = function (progress) {
+      if (!progress.completed || sent.completed) return;
+      sent.completed = true;
+      client.send([about("completed", { completion: true, duration: duration() })]);
+    };
+
+    adapter.setScore = function (score) {
+      client.send([about(score.passed ? "passed" : "failed", {
+        success: !!score.passed,
+        score: { scaled: score.scaled, raw: score.raw, min: score.min, max: score.max },
+        duration: duration(),
+      })]);
+    };
+
+    adapter.setObjectives = function () {
+      // Learning goals are reported through each answer's activity and the course result.
+    };
+
+    adapter.recordInteraction = function (i) {
+      const a = L.interactionActivity(i, lang);
+      const c = ctx(i.parent ? { objectType: "Activity", id: i.parent.id } : { objectType: "Activity", id: activityId });
+      c.contextActivities.grouping = (c.contextActivities.grouping || []).concat([{ objectType: "Activity", id: activityId }])
+        .filter((x, k, all) => all.findIndex((y) => y.id === x.id) === k);
+      client.send([L.statement(actor, "answered", a.object, { result: a.result, context: c, timestamp: i.timestamp.toISOString() })]);
+    };
+
+    adapter.saveState = function (text) {
+      const doc = JSON.stringify({ state: text, sent });
+      if (doc === lastState) return undefined;
+      lastState = doc;
+      return client.putState(stateQuery(), doc);
+    };
+
+    adapter.terminate = function (options) {
+      const result = { duration: duration() };
+      const statements = options.suspend ? [about("suspended", result)] : [];
+      statements.push(about("terminated", result));
+      return client.sendNow(statements);
+    };
+
+    return adapter;
+  };
+})(window);

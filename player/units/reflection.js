@@ -1,0 +1,89 @@
+/*
+ * Reflection: the prompt, the learner's own answer and an optional
+ * self-rating. The answers belong to the learner: they are kept in the
+ * saved state so the learner finds them again, and are never reported as
+ * interactions or statements.
+ */
+(function (window) {
+  "use strict";
+
+  const GSOG = window.GSOG;
+  const U = GSOG.util;
+  const el = U.el;
+  const t = U.t;
+
+  GSOG.units.register("reflection", {
+    render(unit, ctx) {
+      const saved = ctx.state.reflection(unit.id);
+      const limits = unit.answer || { min: 0, max: 2000 };
+      const answerId = U.uid("answer");
+      const counterId = U.uid("counter");
+      const hintId = U.uid("hint");
+      const status = el("p", { class: "gsog-save-status", role: "status" });
+
+      const textarea = el("textarea", {
+        id: answerId, rows: "8", maxlength: String(limits.max),
+        "aria-describedby": (limits.min > 0 ? hintId + " " : "") + counterId,
+        value: saved.text,
+      });
+      const counter = el("p", { id: counterId, class: "gsog-counter" });
+      const updateCounter = () => {
+        counter.textContent = t("characters_used", { n: textarea.value.length, max: limits.max });
+      };
+      updateCounter();
+
+      // Typing updates the state in memory; it reaches the LMS on save,
+      // on navigation and when the learner leaves.
+      const keep = U.debounce(() => { saved.text = textarea.value; }, 400);
+      textarea.addEventListener("input", () => { updateCounter(); keep(); });
+      ctx.onLeave(() => keep.flush());
+
+      const parts = [
+        U.setHtml(el("div", { class: "gsog-richtext gsog-prompt" }), unit.prompt, 2),
+        el("p", { class: "gsog-private", text: t("reflection_private") }),
+        el("label", { for: answerId, class: "gsog-label", text: t("your_answer") }),
+        limits.min > 0 ? el("p", { id: hintId, class: "gsog-hint", text: t("min_characters", { n: limits.min }) }) : null,
+        textarea,
+        counter,
+      ];
+
+      if (unit.self_rating) {
+        const r = unit.self_rating;
+        const name = U.uid("rating");
+        const legendId = U.uid("rating-legend");
+        const options = [];
+        for (let value = r.min; value <= r.max; value += 1) {
+          let label = String(value);
+          if (value === r.min) label += " – " + r.min_label;
+          if (value === r.max) label += " – " + r.max_label;
+          const input = el("input", { type: "radio", name, value: String(value), checked: saved.rating === value });
+          input.addEventListener("change", () => { saved.rating = value; });
+          options.push(el("label", { class: "gsog-scale-option" }, [input, el("span", { text: label })]));
+        }
+        parts.push(el("fieldset", { class: "gsog-rating", "aria-labelledby": legendId }, [
+          el("legend", { id: legendId, text: r.statement }),
+          el("div", { class: "gsog-scale" }, options),
+        ]));
+      }
+
+      const save = el("button", { type: "button", class: "gsog-primary", text: t("save_answer") });
+      save.addEventListener("click", () => {
+        keep.flush();
+        saved.text = textarea.value;
+        if (saved.text.length < limits.min) {
+          status.textContent = t("min_characters", { n: limits.min });
+          textarea.focus();
+          return;
+        }
+        saved.saved = true;
+        ctx.complete({ quiet: true, save: false });
+        ctx.save();
+        // The state was just serialised within the format's limit; say so if
+        // the LMS could not take the whole text.
+        status.textContent = ctx.state.truncated ? t("answer_saved_truncated") : t("answer_saved");
+      });
+      parts.push(el("div", { class: "gsog-actions" }, [save]), status);
+      return el("form", { class: "gsog-reflection", on: { submit: (e) => e.preventDefault() } }, parts);
+    },
+  });
+})(window);
