@@ -33,90 +33,84 @@ def _facts(compiled: CompiledVariant) -> dict[str, Any]:
     }
 
 
-def ieee_lom(compiled: CompiledVariant) -> Any:
-    """An IEEE LOM ``<lom>`` element."""
-    f = _facts(compiled)
+class _Dialect:
+    """Writes elements of one LOM binding.
 
-    def sub(parent: Any, tag: str, text: str | None = None) -> Any:
-        node = etree.SubElement(parent, f"{{{LOM_NS}}}{tag}")
+    IEEE LOM and IMS MD 1.2 differ in namespace, in the name of the
+    language-string element and its language attribute, and in whether
+    vocabulary values are plain or language strings.
+    """
+
+    def __init__(self, ns: str, string_tag: str, lang_attr: str, vocabulary_strings: bool) -> None:
+        self.ns, self.string_tag, self.lang_attr = ns, string_tag, lang_attr
+        self.vocabulary_strings = vocabulary_strings
+
+    def sub(self, parent: Any, tag: str, text: str | None = None) -> Any:
+        node = etree.SubElement(parent, f"{{{self.ns}}}{tag}")
         if text is not None:
             node.text = text
         return node
 
-    def langstring(parent: Any, tag: str, text: str, lang: str) -> Any:
-        holder = sub(parent, tag)
-        string = sub(holder, "string", text)
-        string.set("language", lang)
+    def langstring(self, parent: Any, tag: str, text: str, lang: str) -> Any:
+        holder = self.sub(parent, tag)
+        self.sub(holder, self.string_tag, text).set(self.lang_attr, lang)
         return holder
 
-    def vocabulary(parent: Any, tag: str, value: str) -> None:
-        holder = sub(parent, tag)
-        sub(holder, "source", "LOMv1.0")
-        sub(holder, "value", value)
+    def vocabulary(self, parent: Any, tag: str, value: str) -> None:
+        holder = self.sub(parent, tag)
+        for name, text in (("source", "LOMv1.0"), ("value", value)):
+            if self.vocabulary_strings:
+                self.langstring(holder, name, text, "x-none")
+            else:
+                self.sub(holder, name, text)
 
+
+_IEEE = _Dialect(LOM_NS, "string", "language", vocabulary_strings=False)
+_IMSMD = _Dialect(IMSMD_NS, "langstring", f"{{{XML_NS}}}lang", vocabulary_strings=True)
+
+
+def ieee_lom(compiled: CompiledVariant) -> Any:
+    """An IEEE LOM ``<lom>`` element."""
+    f, d = _facts(compiled), _IEEE
     lom = etree.Element(f"{{{LOM_NS}}}lom", nsmap={None: LOM_NS})  # type: ignore[dict-item]
-    general = sub(lom, "general")
-    ident = sub(general, "identifier")
-    sub(ident, "catalog", "URI")
-    sub(ident, "entry", f["iri"])
-    langstring(general, "title", f["title"], f["lang"])
-    sub(general, "language", f["lang"])
-    langstring(general, "description", f["description"], f["lang"])
+    general = d.sub(lom, "general")
+    ident = d.sub(general, "identifier")
+    d.sub(ident, "catalog", "URI")
+    d.sub(ident, "entry", f["iri"])
+    d.langstring(general, "title", f["title"], f["lang"])
+    d.sub(general, "language", f["lang"])
+    d.langstring(general, "description", f["description"], f["lang"])
     for word in f["keywords"]:
-        langstring(general, "keyword", word, f["lang"])
-    lifecycle = sub(lom, "lifeCycle")
-    langstring(lifecycle, "version", f["version"], "x-none")
-    meta = sub(lom, "metaMetadata")
-    sub(meta, "metadataSchema", "LOMv1.0")
-    educational = sub(lom, "educational")
-    vocabulary(educational, "intendedEndUserRole", "learner")
-    sub(educational, "language", f["lang"])
-    rights = sub(lom, "rights")
-    vocabulary(rights, "cost", "no")
-    vocabulary(rights, "copyrightAndOtherRestrictions", "yes")
-    langstring(rights, "description", f["rights"], f["lang"])
+        d.langstring(general, "keyword", word, f["lang"])
+    d.langstring(d.sub(lom, "lifeCycle"), "version", f["version"], "x-none")
+    d.sub(d.sub(lom, "metaMetadata"), "metadataSchema", "LOMv1.0")
+    educational = d.sub(lom, "educational")
+    d.vocabulary(educational, "intendedEndUserRole", "learner")
+    d.sub(educational, "language", f["lang"])
+    rights = d.sub(lom, "rights")
+    d.vocabulary(rights, "cost", "no")
+    d.vocabulary(rights, "copyrightAndOtherRestrictions", "yes")
+    d.langstring(rights, "description", f["rights"], f["lang"])
     return lom
 
 
 def imsmd_lom(compiled: CompiledVariant) -> Any:
     """An IMS Metadata 1.2.1 ``<imsmd:lom>`` element for SCORM 1.2 manifests."""
-    f = _facts(compiled)
-
-    def sub(parent: Any, tag: str, text: str | None = None) -> Any:
-        node = etree.SubElement(parent, f"{{{IMSMD_NS}}}{tag}")
-        if text is not None:
-            node.text = text
-        return node
-
-    def langstring(parent: Any, tag: str, text: str, lang: str) -> Any:
-        holder = sub(parent, tag)
-        string = sub(holder, "langstring", text)
-        string.set(f"{{{XML_NS}}}lang", lang)
-        return holder
-
-    def vocabulary(parent: Any, tag: str, value: str) -> None:
-        holder = sub(parent, tag)
-        langstring(holder, "source", "LOMv1.0", "x-none")
-        langstring(holder, "value", value, "x-none")
-
+    f, d = _facts(compiled), _IMSMD
     lom = etree.Element(f"{{{IMSMD_NS}}}lom", nsmap={"imsmd": IMSMD_NS})
-    general = sub(lom, "general")
-    langstring(general, "title", f["title"], f["lang"])
-    catalog = sub(general, "catalogentry")
-    sub(catalog, "catalog", "URI")
-    entry = sub(catalog, "entry")
-    string = sub(entry, "langstring", f["iri"])
-    string.set(f"{{{XML_NS}}}lang", "x-none")
-    sub(general, "language", f["lang"])
-    langstring(general, "description", f["description"], f["lang"])
+    general = d.sub(lom, "general")
+    d.langstring(general, "title", f["title"], f["lang"])
+    catalog = d.sub(general, "catalogentry")
+    d.sub(catalog, "catalog", "URI")
+    d.langstring(catalog, "entry", f["iri"], "x-none")
+    d.sub(general, "language", f["lang"])
+    d.langstring(general, "description", f["description"], f["lang"])
     for word in f["keywords"]:
-        langstring(general, "keyword", word, f["lang"])
-    lifecycle = sub(lom, "lifecycle")
-    langstring(lifecycle, "version", f["version"], "x-none")
-    meta = sub(lom, "metametadata")
-    sub(meta, "metadatascheme", "LOMv1.0")
-    rights = sub(lom, "rights")
-    vocabulary(rights, "cost", "no")
-    vocabulary(rights, "copyrightandotherrestrictions", "yes")
-    langstring(rights, "description", f["rights"], f["lang"])
+        d.langstring(general, "keyword", word, f["lang"])
+    d.langstring(d.sub(lom, "lifecycle"), "version", f["version"], "x-none")
+    d.sub(d.sub(lom, "metametadata"), "metadatascheme", "LOMv1.0")
+    rights = d.sub(lom, "rights")
+    d.vocabulary(rights, "cost", "no")
+    d.vocabulary(rights, "copyrightandotherrestrictions", "yes")
+    d.langstring(rights, "description", f["rights"], f["lang"])
     return lom
