@@ -47,3 +47,6 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".")
     session.run("python", "benchmarks/bench_check.py")
     session.run("python", "benchmarks/bench_build.py")
+    # LRS: 1,000,000 stored statements on SQLite and PostgreSQL (skipped when not installed);
+    # `python benchmarks/bench_lrs.py --statements 2000` is the quick smoke run.
+    session.run("python", "benchmarks/bench_lrs.py", "--statements", "1000000")

@@ -1,0 +1,554 @@
+"""LRS ingest throughput and query latency, each next to a raw-SQL baseline of the same run.
+
+Why these baselines: an LRS must at least write every statement's JSON with
+the columns it is searched by, and answer a filter with an indexed SELECT.
+So the baseline table holds exactly that (id, stored, agent, verb, activity,
+registration, JSON; one index per filter) in the same database file/server,
+filled by a plain ``executemany`` with the same batch sizes and one
+transaction per batch, and queried by ``WHERE col = ? ORDER BY stored DESC
+LIMIT 100``. The ratios then say what validation, HTTP, auth, the store's
+extra tables and JSON handling cost on top of the minimum.
+
+Steps for each backend (SQLite file, and PostgreSQL when its binaries exist):
+
+1. setup: ``--statements`` N (default 1,000,000) synthetic statements bulk
+   loaded through ``Store.insert_statements`` in batches (not HTTP), timed,
+   next to the raw executemany of the same rows;
+2. ingest over HTTP into that filled store (``lrs serve`` subprocess): single
+   statement POSTs and batches of 10/100/1000, statements per second;
+3. query latency p50/p95 for agent, verb, activity and registration filters,
+   over HTTP and through the store directly, next to the raw indexed SELECT.
+
+``--statements 2000`` smoke-tests the whole thing in well under a minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from lrs.store.interface import (
+    NewStatement,
+    StatementIndex,
+    StatementQuery,
+    Store,
+)
+
+VERBS = [f"http://adlnet.gov/expapi/verbs/v{i}" for i in range(20)]
+EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+PG_BIN_CANDIDATES = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How the synthetic population is spread: realistic cardinalities per filter."""
+
+    statements: int
+
+    @property
+    def agents(self) -> int:
+        return max(10, self.statements // 100)  # ~100 statements per learner
+
+    @property
+    def activities(self) -> int:
+        return max(10, self.statements // 200)
+
+    @property
+    def registrations(self) -> int:
+        return max(10, self.statements // 20)  # one attempt ~ 20 statements
+
+
+def agent_of(i: int) -> dict[str, Any]:
+    return {"objectType": "Agent", "account": {"homePage": "https://lms.example", "name": f"learner{i}"}}
+
+
+def agent_key_of(i: int) -> str:
+    return f"account:https://lms.example|learner{i}"
+
+
+def activity_of(i: int) -> str:
+    return f"https://course.example/activities/a{i}"
+
+
+def registration_of(i: int) -> str:
+    return str(uuid.UUID(int=i + 1, version=4))
+
+
+@dataclass(frozen=True)
+class Row:
+    """One synthetic statement with the values it is filtered by."""
+
+    id: str
+    stored: datetime
+    agent: int
+    verb: int
+    activity: int
+    registration: int
+
+    def statement(self) -> dict[str, Any]:
+        stamp = self.stored.isoformat().replace("+00:00", "Z")
+        return {
+            "id": self.id,
+            "actor": agent_of(self.agent),
+            "verb": {"id": VERBS[self.verb], "display": {"en-US": f"verb {self.verb}"}},
+            "object": {
+                "objectType": "Activity",
+                "id": activity_of(self.activity),
+                "definition": {"name": {"en-US": f"activity {self.activity}"}},
+            },
+            "result": {"completion": True, "score": {"scaled": 0.5}},
+            "context": {
+                "registration": registration_of(self.registration),
+                "contextActivities": {"parent": [{"id": "https://course.example/course"}]},
+            },
+            "timestamp": stamp,
+            "stored": stamp,
+            "authority": {"objectType": "Agent", "mbox": "mailto:bench@lrs.example", "name": "bench"},
+            "version": "1.0.3",
+        }
+
+    def http_statement(self) -> dict[str, Any]:
+        """What a client sends: no stored/authority/version (the LRS sets them)."""
+        s = self.statement()
+        for key in ("stored", "authority", "version"):
+            del s[key]
+        return s
+
+
+def rows(shape: Shape, start: int, count: int, seed: int) -> Iterator[Row]:
+    """Deterministic rows ``start .. start+count``; each row depends only on (seed, index)."""
+    for n in range(start, start + count):
+        rng = random.Random(seed * 1_000_003 + n)
+        yield Row(
+            id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            stored=EPOCH + timedelta(milliseconds=n),
+            agent=rng.randrange(shape.agents),
+            verb=rng.randrange(len(VERBS)),
+            activity=rng.randrange(shape.activities),
+            registration=rng.randrange(shape.registrations),
+        )
+
+
+def new_statement(row: Row) -> NewStatement:
+    """The store's input for a row, indexed the way ``lrs.xapi`` indexes such a statement."""
+    statement = row.statement()
+    key = _agent_key(statement["actor"])
+    parent = statement["context"]["contextActivities"]["parent"][0]
+    index = StatementIndex(
+        verb_id=VERBS[row.verb],
+        registration=registration_of(row.registration),
+        agents=frozenset({(key, "actor"), ("mbox:mailto:bench@lrs.example", "authority")}),
+        activities=frozenset({(activity_of(row.activity), "object"), (parent["id"], "context")}),
+        references=None,
+        voids=None,
+        activity_objects=(statement["object"], parent),
+        agent_objects=((key, statement["actor"]),),
+    )
+    comparable = json.dumps(
+        {k: v for k, v in statement.items() if k not in ("stored", "authority", "version")},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return NewStatement(id=row.id, statement=statement, stored=row.stored, index=index, comparable=comparable)
+
+
+def _agent_key(agent: dict[str, Any]) -> str:
+    try:
+        from lrs.xapi.agents import agent_key
+    except ImportError:  # the statements part not there yet: the contract's format
+        account = agent["account"]
+        return f"account:{account['homePage']}|{account['name']}"
+    return agent_key(agent)
+
+
+# --------------------------------------------------------------------------- baseline table
+
+RAW = sa.Table(
+    "bench_raw",
+    sa.MetaData(),
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("stored", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("agent", sa.String(255), nullable=False),
+    sa.Column("verb", sa.String(255), nullable=False),
+    sa.Column("activity", sa.String(255), nullable=False),
+    sa.Column("registration", sa.String(36), nullable=False),
+    sa.Column("statement", sa.Text, nullable=False),
+    sa.Index("bench_raw_agent", "agent", "stored"),
+    sa.Index("bench_raw_verb", "verb", "stored"),
+    sa.Index("bench_raw_activity", "activity", "stored"),
+    sa.Index("bench_raw_registration", "registration", "stored"),
+)
+
+
+def raw_values(row: Row) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "stored": row.stored,
+        "agent": agent_key_of(row.agent),
+        "verb": VERBS[row.verb],
+        "activity": activity_of(row.activity),
+        "registration": registration_of(row.registration),
+        "statement": json.dumps(row.statement()),
+    }
+
+
+def raw_engine(url: str) -> sa.Engine:
+    engine = sa.create_engine(url)
+    if engine.dialect.name == "sqlite":
+
+        @sa.event.listens_for(engine, "connect")
+        def _wal(dbapi_conn: Any, _record: Any) -> None:  # same journal mode as the store
+            dbapi_conn.execute("PRAGMA journal_mode=WAL")
+            dbapi_conn.execute("PRAGMA synchronous=NORMAL")
+
+    return engine
+
+
+def fresh_raw_table(engine: sa.Engine) -> None:
+    RAW.drop(engine, checkfirst=True)
+    RAW.create(engine)
+
+
+def raw_select(engine: sa.Engine, select: sa.Select[Any]) -> list[Any]:
+    """The baseline query: one indexed SELECT, rows decoded from JSON as the LRS must."""
+    with engine.connect() as conn:
+        return [json.loads(text) for (text,) in conn.execute(select)]
+
+
+def raw_insert(engine: sa.Engine, batch: Sequence[Row]) -> None:
+    with engine.begin() as conn:
+        conn.execute(RAW.insert(), [raw_values(r) for r in batch])
+
+
+# --------------------------------------------------------------------------- servers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Http:
+    """One keep-alive HTTP/1.1 connection with fixed headers (stdlib only: the bench needs no extra package)."""
+
+    def __init__(self, endpoint: str, headers: dict[str, str]) -> None:
+        """Connect lazily to ``endpoint`` (``http://host:port/prefix``)."""
+        url = urllib.parse.urlsplit(endpoint)
+        self.host, self.port, self.prefix = url.hostname or "127.0.0.1", url.port or 80, url.path.rstrip("/")
+        self.headers = headers
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=300)
+
+    def request(
+        self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None
+    ) -> tuple[int, bytes]:
+        """Send one request; return (status, body). Reconnects once if the server closed the connection."""
+        url = self.prefix + path + ("?" + urllib.parse.urlencode(params) if params else "")
+        data = None if body is None else json.dumps(body).encode()
+        headers = dict(self.headers)
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, url, body=data, headers=headers)
+                resp = self.conn.getresponse()
+                return resp.status, resp.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=300)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+
+@contextmanager
+def postgres_server(workdir: Path) -> Iterator[str | None]:
+    """A throwaway PostgreSQL cluster owned by the ``postgres`` OS user; None when not installed."""
+    if not PG_BIN_CANDIDATES or shutil.which("runuser") is None:
+        yield None
+        return
+    bindir = PG_BIN_CANDIDATES[0]
+    data = workdir / "pgdata"
+    data.mkdir()
+    shutil.chown(workdir, "postgres")
+    shutil.chown(data, "postgres")
+    port = free_port()
+
+    def as_postgres(*cmd: str) -> None:
+        subprocess.run(["runuser", "-u", "postgres", "--", *cmd], check=True, capture_output=True)
+
+    as_postgres(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+    as_postgres(
+        str(bindir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-l",
+        str(workdir / "pg.log"),
+        "-w",
+        "-o",
+        f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c shared_buffers=512MB",
+        "start",
+    )
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        as_postgres(str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
+
+
+def lrs_command() -> list[str]:
+    """``lrs`` run by this very interpreter (an ``lrs`` on PATH may belong to another environment)."""
+    return [sys.executable, "-m", "lrs.cli"]
+
+
+@contextmanager
+def lrs_server(database_url: str, logfile: Path) -> Iterator[str]:
+    """``lrs serve`` on a free loopback port; yields the xAPI endpoint."""
+    port = free_port()
+    env = {**os.environ, "GSOG_LRS_DATABASE_URL": database_url}
+    with logfile.open("wb") as log:
+        proc = subprocess.Popen(
+            [*lrs_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        endpoint = f"http://127.0.0.1:{port}/xapi"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"lrs serve exited ({proc.returncode}); see {logfile}")
+                try:
+                    urllib.request.urlopen(endpoint + "/about", timeout=1)
+                    break
+                except urllib.error.HTTPError:
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"lrs serve did not answer; see {logfile}") from None
+                    time.sleep(0.1)
+            try:
+                yield endpoint
+            except Exception as error:
+                log.flush()
+                tail = logfile.read_text(errors="replace").splitlines()[-40:]
+                raise RuntimeError(f"{error}\n--- last lines of {logfile}:\n" + "\n".join(tail)) from error
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def make_client(store: Store) -> tuple[str, str]:
+    """A client with scope ``all``, made the way ``lrs client add`` makes one."""
+    from lrs.auth import add_client
+
+    return add_client(store, "bench", ["all"])
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def percentile(samples: Sequence[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def timed(fn: Callable[..., object], *args: Any) -> float:
+    """Seconds one call of ``fn(*args)`` takes."""
+    start = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - start
+
+
+def ratio(value: float, base: float) -> str:
+    """``value / base`` as a factor ("n/a" when either is missing)."""
+    if not base > 0 or value != value:  # noqa: PLR0124 - NaN check
+        return "n/a"
+    return f"{value / base:.2f}x"
+
+
+def bench_backend(name: str, url: str, args: argparse.Namespace, workdir: Path) -> None:
+    """Every figure for one database, printed as it is measured."""
+    from lrs.store.sql import SqlStore
+
+    shape = Shape(args.statements)
+    print(
+        f"\n== {name}: {shape.statements:,} statements, {shape.agents:,} agents, "
+        f"{shape.activities:,} activities, {shape.registrations:,} registrations"
+    )
+    store = SqlStore(url)
+    engine = raw_engine(url)
+    fresh_raw_table(engine)
+
+    # 1. setup: bulk load through the store, and the same rows raw
+    batch = args.load_batch
+    store_seconds = raw_seconds = 0.0
+    for start in range(0, shape.statements, batch):
+        chunk = list(rows(shape, start, min(batch, shape.statements - start), args.seed))
+        prepared = [new_statement(r) for r in chunk]
+        store_seconds += timed(store.insert_statements, prepared, [])
+        raw_seconds += timed(raw_insert, engine, chunk)
+    n = shape.statements
+    print(
+        f"setup: bulk load via Store.insert_statements (batches of {batch}) took {store_seconds:.1f} s "
+        f"({n / store_seconds:,.0f} st/s); raw executemany {raw_seconds:.1f} s "
+        f"({n / raw_seconds:,.0f} st/s); ratio {ratio(store_seconds, raw_seconds)}"
+    )
+    if args.store_only:
+        query_figures(store, engine, shape, args, client=None)
+    else:
+        key, secret = make_client(store)
+        auth = "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
+        with lrs_server(url, workdir / f"serve-{name}.log") as endpoint:
+            client = Http(endpoint, {"X-Experience-API-Version": "1.0.3", "Authorization": auth})
+            ingest_figures(engine, shape, args, client)
+            query_figures(store, engine, shape, args, client)
+    store.close()
+    engine.dispose()
+
+
+def ingest_figures(engine: sa.Engine, shape: Shape, args: argparse.Namespace, client: Http) -> None:
+    """Statements per second over HTTP by batch size, into the already filled store."""
+    next_row = shape.statements  # fresh rows continue the sequence
+    print(f"{'ingest over HTTP':<22}{'LRS st/s':>12}{'raw st/s':>12}{'raw/LRS':>10}")
+    plan = ((1, args.single_posts), (10, args.posts), (100, args.posts // 2), (1000, max(1, args.posts // 10)))
+    for size, request_count in plan:
+        fresh = list(rows(shape, next_row, size * request_count, args.seed))
+        next_row += len(fresh)
+        lrs_elapsed = 0.0
+        for i in range(0, len(fresh), size):
+            chunk = fresh[i : i + size]
+            body = chunk[0].http_statement() if size == 1 else [r.http_statement() for r in chunk]
+            start = time.perf_counter()
+            status, answer = client.request("POST", "/statements", body)
+            lrs_elapsed += time.perf_counter() - start
+            if status != 200:
+                raise RuntimeError(f"POST of {size} answered {status}: {answer[:300]!r}")
+        # the baseline: the same rows (new ids) into the raw table, same batch size, a transaction each
+        again = [Row(str(uuid.uuid4()), r.stored, r.agent, r.verb, r.activity, r.registration) for r in fresh]
+        raw_elapsed = sum(timed(raw_insert, engine, again[i : i + size]) for i in range(0, len(again), size))
+        lrs_rate, raw_rate = len(fresh) / lrs_elapsed, len(fresh) / raw_elapsed
+        label = "single POST" if size == 1 else f"batch of {size}"
+        print(f"{label:<22}{lrs_rate:>12,.0f}{raw_rate:>12,.0f}{ratio(raw_rate, lrs_rate):>10}")
+
+
+#: The store-level query for each filter of the benchmark (limit 100, newest first).
+STORE_QUERIES: dict[str, Callable[[str], StatementQuery]] = {
+    "agent": lambda v: StatementQuery(agent=v, limit=100),
+    "verb": lambda v: StatementQuery(verb=v, limit=100),
+    "activity": lambda v: StatementQuery(activity=v, limit=100),
+    "registration": lambda v: StatementQuery(registration=v, limit=100),
+}
+
+
+def query_figures(
+    store: Store,
+    engine: sa.Engine,
+    shape: Shape,
+    args: argparse.Namespace,
+    client: Http | None,
+) -> None:
+    """p50/p95 of one page (limit 100, newest first) per filter: HTTP, store, raw SELECT."""
+    rng = random.Random(args.seed)
+    pickers: dict[str, Callable[[], str]] = {
+        "agent": lambda: agent_key_of(rng.randrange(shape.agents)),
+        "verb": lambda: VERBS[rng.randrange(len(VERBS))],
+        "activity": lambda: activity_of(rng.randrange(shape.activities)),
+        "registration": lambda: registration_of(rng.randrange(shape.registrations)),
+    }
+    print(
+        f"{'query (limit 100)':<22}{'HTTP p50':>10}{'p95':>8}{'store p50':>11}{'p95':>8}"
+        f"{'raw p50':>9}{'p95':>8}{'HTTP/raw p50':>14}{'p95':>8}{'store/raw p50':>15}  (ms)"
+    )
+    for label, pick in pickers.items():
+        values = [pick() for _ in range(args.queries)]
+        http_ms: list[float] = []
+        store_ms: list[float] = []
+        raw_ms: list[float] = []
+        for value in values:
+            if client is not None:
+                param = json.dumps(agent_json(value)) if label == "agent" else value
+                start = time.perf_counter()
+                status, answer = client.request("GET", "/statements", params={label: param, "limit": 100})
+                http_ms.append((time.perf_counter() - start) * 1000)
+                if status != 200:
+                    raise RuntimeError(f"GET ?{label}= answered {status}: {answer[:300]!r}")
+            store_ms.append(timed(store.query_statements, STORE_QUERIES[label](value)) * 1000)
+            sel = sa.select(RAW.c.statement).where(RAW.c[label] == value).order_by(RAW.c.stored.desc()).limit(100)
+            raw_ms.append(timed(raw_select, engine, sel) * 1000)
+        h50, h95 = (percentile(http_ms, 0.5), percentile(http_ms, 0.95)) if http_ms else (float("nan"),) * 2
+        s50, s95 = percentile(store_ms, 0.5), percentile(store_ms, 0.95)
+        r50, r95 = percentile(raw_ms, 0.5), percentile(raw_ms, 0.95)
+        print(
+            f"{label:<22}{h50:>10.1f}{h95:>8.1f}{s50:>11.1f}{s95:>8.1f}{r50:>9.2f}{r95:>8.2f}"
+            f"{ratio(h50, r50):>14}{ratio(h95, r95):>8}{ratio(s50, r50):>15}"
+        )
+
+
+def agent_json(key: str) -> dict[str, Any]:
+    """The Agent JSON a client sends for an account key made by :func:`agent_key_of`."""
+    home, name = key.removeprefix("account:").split("|", 1)
+    return {"objectType": "Agent", "account": {"homePage": home, "name": name}}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--statements", type=int, default=1_000_000, help="statements stored before measuring")
+    parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    parser.add_argument("--load-batch", type=int, default=2000, help="statements per Store.insert_statements call")
+    parser.add_argument("--single-posts", type=int, default=300, help="single-statement POSTs")
+    parser.add_argument("--posts", type=int, default=50, help="POSTs of 10 (half as many of 100, a tenth of 1000)")
+    parser.add_argument("--queries", type=int, default=200, help="queries per filter")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--store-only", action="store_true", help="no HTTP: bulk load and store/raw queries only")
+    args = parser.parse_args(argv)
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    with tempfile.TemporaryDirectory(prefix="bench-lrs-") as tmp:
+        workdir = Path(tmp)
+        os.chmod(workdir, 0o755)
+        if "sqlite" in backends:
+            bench_backend("sqlite", f"sqlite:///{workdir / 'lrs.sqlite3'}", args, workdir)
+        if "postgresql" in backends:
+            pgdir = workdir / "pg"
+            pgdir.mkdir()
+            with postgres_server(pgdir) as pg_url:
+                if pg_url is None:
+                    print("\n== postgresql: skipped (no PostgreSQL binaries under /usr/lib/postgresql)")
+                else:
+                    bench_backend("postgresql", pg_url, args, workdir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,216 @@
+"""Authentication and authorization of LRS requests.
+
+HTTP Basic is the one scheme (xAPI §4.0 requires at least one of OAuth 1.0,
+Basic or CAC; Basic is what the conformance suite, TinCan clients and cmi5
+use). Two kinds of credentials are accepted:
+
+* **clients** (``lrs client add``): a random key and secret; the store keeps
+  an argon2id hash of the secret, the client's scopes and the ``authority``
+  its statements get;
+* **cmi5 launch sessions**: ``Basic base64("cmi5:<secret>")`` as returned by
+  the fetch URL (:mod:`lrs.auth.launch`), bound to one actor, registration
+  and activity.
+
+Views declare what they need with :func:`require`; a missing or wrong
+credential is 401 (with ``WWW-Authenticate``), valid credentials without the
+scope are 403.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from functools import wraps
+from typing import Any, Final, ParamSpec, TypeVar
+
+from flask import current_app, g, request
+
+from lrs.auth.credentials import hash_secret, new_key, new_secret, verify_secret
+from lrs.auth.launch import LAUNCH_USER, authenticate_session, launch_forbids, statement_forbids
+from lrs.auth.principal import (
+    CMI5_LAUNCH_SCOPE,
+    DEFAULT_SCOPES,
+    KNOWN_SCOPES,
+    LAUNCH_SCOPES,
+    XAPI_SCOPES,
+    Principal,
+    permits,
+    unknown_scopes,
+)
+from lrs.store.interface import ClientRecord, Store
+
+__all__ = [
+    "CMI5_LAUNCH_SCOPE",
+    "DEFAULT_SCOPES",
+    "KNOWN_SCOPES",
+    "LAUNCH_SCOPES",
+    "XAPI_SCOPES",
+    "Principal",
+    "add_client",
+    "authenticate",
+    "check_launch",
+    "current_principal",
+    "default_authority",
+    "launch_forbids",
+    "parse_basic",
+    "permits",
+    "require",
+    "statement_forbids",
+]
+
+#: ``WWW-Authenticate`` value sent with every 401 (RFC 7617).
+CHALLENGE: Final = 'Basic realm="xAPI", charset="UTF-8"'
+#: homePage of the ``account`` in default client authorities: clients are
+#: accounts of this LRS, and ``.invalid`` never resolves to anyone else.
+AUTHORITY_HOME: Final = "https://gsog-lrs.invalid/clients"
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _xapi_error(status: int, message: str) -> Exception:
+    # Imported here: lrs.api.common may come to use lrs.auth itself.
+    from lrs.api.common import XapiError
+
+    return XapiError(status, message, {"WWW-Authenticate": CHALLENGE} if status == 401 else None)
+
+
+def default_authority(name: str, key: str) -> dict[str, Any]:
+    """The Agent put into ``authority`` for a client without an explicit one."""
+    return {"objectType": "Agent", "name": name, "account": {"homePage": AUTHORITY_HOME, "name": key}}
+
+
+def add_client(
+    store: Store,
+    name: str,
+    scopes: Iterable[str],
+    authority: Mapping[str, Any] | None = None,
+    *,
+    key: str | None = None,
+    secret: str | None = None,
+) -> tuple[str, str]:
+    """Create a client and return ``(key, secret)``; only the secret's hash is stored.
+
+    ``key`` / ``secret`` may be given for scripted set-ups (e.g. the
+    conformance run); otherwise both are random. Unknown scopes raise
+    ``ValueError``; no scopes means the xAPI default (statements/write,
+    statements/read/mine).
+    """
+    wanted = tuple(dict.fromkeys(scopes)) or DEFAULT_SCOPES
+    bad = unknown_scopes(wanted)
+    if bad:
+        raise ValueError(f"unknown scope(s) {', '.join(bad)}; known: {', '.join(KNOWN_SCOPES)}")
+    if not name.strip():
+        raise ValueError("the client needs a name")
+    client_key = key or new_key()
+    if ":" in client_key or not client_key or client_key == LAUNCH_USER:
+        raise ValueError(f"client key {client_key!r} is not usable (no ':', not empty, not {LAUNCH_USER!r})")
+    client_secret = secret or new_secret()
+    store.put_client(
+        ClientRecord(
+            key=client_key,
+            secret_hash=hash_secret(client_secret),
+            name=name,
+            scopes=wanted,
+            authority=dict(authority) if authority else default_authority(name, client_key),
+            created=dt.datetime.now(dt.UTC),
+        )
+    )
+    return client_key, client_secret
+
+
+def parse_basic(header: str | None) -> tuple[str, str] | None:
+    """``(user, password)`` from an ``Authorization: Basic`` header, None when absent or malformed."""
+    if not header:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "basic" or not value.strip():
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    user, sep, password = decoded.partition(":")
+    if not sep or not user:
+        return None
+    return user, password
+
+
+def authenticate(store: Store, header: str | None, *, now: dt.datetime | None = None) -> Principal | None:
+    """The principal an ``Authorization`` header proves, or None."""
+    credentials = parse_basic(header)
+    if credentials is None:
+        return None
+    user, password = credentials
+    if user == LAUNCH_USER:
+        return authenticate_session(store, password, now=now or dt.datetime.now(dt.UTC))
+    client = store.get_client(user)
+    if client is None or not verify_secret(client.key, client.secret_hash, password):
+        return None
+    return Principal(key=client.key, scopes=frozenset(client.scopes), authority=dict(client.authority))
+
+
+def _store() -> Store:
+    store: Store = current_app.extensions["lrs_store"]
+    return store
+
+
+def current_principal() -> Principal | None:
+    """The principal of this request once :func:`require` ran (None before)."""
+    principal: Principal | None = g.get("client")
+    return principal
+
+
+def require(*scopes: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate a view: authenticate, check that one of ``scopes`` is granted, set ``g.client``.
+
+    401 without valid credentials, 403 when the scopes do not allow the
+    request (see :func:`lrs.auth.principal.permits`; ``all/read`` only
+    counts for GET and HEAD).
+    """
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
+        @wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            principal = authenticate(_store(), request.headers.get("Authorization"))
+            if principal is None:
+                if request.headers.get("Authorization"):
+                    raise _xapi_error(401, "The credentials in the Authorization header are not valid.")
+                raise _xapi_error(401, "Authentication required: send HTTP Basic credentials.")
+            if not principal.allows(scopes, read_only=request.method in ("GET", "HEAD")):
+                raise _xapi_error(
+                    403, f"These credentials do not allow this request (needs one of: {', '.join(scopes)})."
+                )
+            g.client = principal
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def check_launch(
+    resource: str,
+    *,
+    agent: str | None = None,
+    activity_id: str | None = None,
+    registration: str | None = None,
+    doc_id: str | None = None,
+) -> None:
+    """403 when this request's launch session (if any) is not allowed to touch these parameters."""
+    principal = current_principal()
+    if principal is None or principal.launch is None:
+        return
+    reason = launch_forbids(
+        principal.launch,
+        resource=resource,
+        method=request.method,
+        agent=agent,
+        activity_id=activity_id,
+        registration=registration,
+        doc_id=doc_id,
+    )
+    if reason:
+        raise _xapi_error(403, reason)

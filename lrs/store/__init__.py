@@ -1,0 +1,1 @@
+"""Storage behind one interface (:mod:`lrs.store.interface`)."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the LRS schema (run by :mod:`lrs.store.migrate`)."""

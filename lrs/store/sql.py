@@ -1,0 +1,218 @@
+"""``SqlStore``: the :class:`~lrs.store.interface.Store` on SQLite or PostgreSQL.
+
+One code path through SQLAlchemy Core; what differs per database lives in
+:mod:`lrs.store.dialect`. Every write method runs in one transaction (all or
+nothing) and is rerun when a concurrent writer made it fail in a way a rerun
+cures (see :func:`lrs.store.dialect.is_retryable`). The schema is brought to
+the newest Alembic revision when the store opens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from lrs.store import access, documents, erase, ingest
+from lrs.store.codec import loads_object
+from lrs.store.dialect import WRITE, create_engine, is_retryable, read_options
+from lrs.store.interface import (
+    Attachment,
+    ClientRecord,
+    Document,
+    DocumentKey,
+    LaunchToken,
+    NewStatement,
+    StatementPage,
+    StatementQuery,
+    StoredStatement,
+)
+from lrs.store.migrate import upgrade
+from lrs.store.query import query_statements as run_query
+from lrs.store.tables import activities, agents, attachments, statements
+
+T = TypeVar("T")
+
+#: Attempts of a write transaction that lost a race (unique key, deadlock).
+_WRITE_ATTEMPTS = 3
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class SqlStore:
+    """The LRS store on a SQLAlchemy URL (``sqlite:///path`` or ``postgresql+psycopg://...``)."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        """Open the database and (by default) migrate it to the newest schema."""
+        self.engine = create_engine(url)
+        self.dialect = self.engine.dialect.name
+        self._writer = self.engine.execution_options(**{WRITE: True})
+        self._snapshot_reader = self.engine.execution_options(**read_options(self.engine))
+        self._inflight: dict[int, dt.datetime] = {}
+        self._inflight_lock = threading.Lock()
+        self._inflight_ids = itertools.count()
+        if migrate:
+            upgrade(self.engine)
+
+    def close(self) -> None:
+        """Close every pooled connection (and let SQLite refresh its planner statistics)."""
+        if self.dialect == "sqlite":
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA analysis_limit=400")  # sampled: quick even on a big file
+                conn.exec_driver_sql("PRAGMA optimize")
+        self.engine.dispose()
+
+    # transactions ------------------------------------------------------
+    def _write(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in one write transaction, rerunning it after a lost race."""
+        for attempt in range(1, _WRITE_ATTEMPTS + 1):
+            try:
+                with self._writer.begin() as conn:
+                    return work(conn)
+            except sa.exc.DBAPIError as error:
+                if attempt == _WRITE_ATTEMPTS or not is_retryable(error):
+                    raise
+        raise AssertionError("unreachable")
+
+    def _read(self, work: Callable[[Connection], T], *, snapshot: bool = False) -> T:
+        """Run ``work`` in a read transaction (one snapshot when ``snapshot``)."""
+        engine = self._snapshot_reader if snapshot else self.engine
+        with engine.connect() as conn, conn.begin():
+            return work(conn)
+
+    # statements --------------------------------------------------------
+    def insert_statements(self, statements: Sequence[NewStatement], attachments: Sequence[Attachment]) -> list[str]:
+        """Store a batch atomically; see :meth:`lrs.store.interface.Store.insert_statements`."""
+        if not statements:
+            return []
+        ticket = next(self._inflight_ids)
+        with self._inflight_lock:
+            self._inflight[ticket] = min(s.stored for s in statements)
+        try:
+            now = _utcnow()
+            return self._write(lambda conn: ingest.insert_statements(conn, self.dialect, statements, attachments, now))
+        finally:
+            with self._inflight_lock:
+                del self._inflight[ticket]
+
+    def get_statement(self, statement_id: str) -> StoredStatement | None:
+        """One statement by id, voided or not."""
+        st = statements.c
+        row = self._read(
+            lambda conn: conn.execute(
+                sa.select(st.id, st.body, st.stored, st.voided).where(st.id == statement_id)
+            ).first()
+        )
+        if row is None:
+            return None
+        return StoredStatement(id=row.id, statement=loads_object(row.body), stored=row.stored, voided=bool(row.voided))
+
+    def query_statements(self, query: StatementQuery) -> StatementPage:
+        """A page of matching non-voided statements; see :mod:`lrs.store.query`."""
+        return self._read(lambda conn: run_query(conn, query), snapshot=True)
+
+    def consistent_through(self) -> dt.datetime:
+        """Now, or just before the oldest batch this process is still writing.
+
+        ``stored`` is set before the write commits, so a batch in flight may
+        later appear with an earlier ``stored`` than "now". Other processes'
+        in-flight batches are not known here; their window is the length of
+        one insert transaction.
+        """
+        now = _utcnow()
+        with self._inflight_lock:
+            oldest = min(self._inflight.values(), default=None)
+        if oldest is None:
+            return now
+        return min(now, oldest - dt.timedelta(microseconds=1))
+
+    def get_attachments(self, sha2s: Sequence[str]) -> list[Attachment]:
+        """Attachments by sha2 (missing ones are left out)."""
+        if not sha2s:
+            return []
+        a = attachments.c
+        rows = self._read(
+            lambda conn: conn.execute(
+                sa.select(a.sha2, a.content_type, a.content).where(a.sha2.in_(sorted(set(sha2s))))
+            ).all()
+        )
+        return [Attachment(sha2=r.sha2, content_type=r.content_type, content=bytes(r.content)) for r in rows]
+
+    # documents ---------------------------------------------------------
+    def get_document(self, key: DocumentKey) -> Document | None:
+        """One document."""
+        return self._read(lambda conn: documents.get_document(conn, key))
+
+    def list_document_ids(self, key: DocumentKey, since: dt.datetime | None) -> list[str]:
+        """Ids of the documents under ``key`` updated after ``since``."""
+        return self._read(lambda conn: documents.list_document_ids(conn, key, since))
+
+    def put_document(self, document: Document, *, if_match: str | None, if_none_match: str | None) -> None:
+        """Create or replace, honouring If-Match / If-None-Match."""
+        self._write(lambda conn: documents.put_document(conn, document, if_match=if_match, if_none_match=if_none_match))
+
+    def delete_documents(self, key: DocumentKey, *, if_match: str | None) -> None:
+        """Delete one document or all under ``key`` (``doc_id`` empty)."""
+        self._write(lambda conn: documents.delete_documents(conn, key, if_match=if_match))
+
+    # agents and activities ---------------------------------------------
+    def get_activity(self, activity_id: str) -> dict[str, Any] | None:
+        """The canonical Activity object (definitions merged over the statements seen)."""
+        body = self._read(
+            lambda conn: conn.execute(
+                sa.select(activities.c.body).where(activities.c.activity_id == activity_id)
+            ).scalar()
+        )
+        return None if body is None else loads_object(body)
+
+    def agents_for_person(self, agent_key: str) -> list[dict[str, Any]]:
+        """Every distinct Agent object seen with this identifier."""
+        bodies = self._read(
+            lambda conn: (
+                conn.execute(sa.select(agents.c.body).where(agents.c.agent_key == agent_key).order_by(agents.c.digest))
+                .scalars()
+                .all()
+            )
+        )
+        return [loads_object(b) for b in bodies]
+
+    # clients and cmi5 launch tokens ------------------------------------
+    def put_client(self, client: ClientRecord) -> None:
+        """Add or replace a client."""
+        self._write(lambda conn: access.put_client(conn, self.dialect, client))
+
+    def get_client(self, key: str) -> ClientRecord | None:
+        """A client by key."""
+        return self._read(lambda conn: access.get_client(conn, key))
+
+    def list_clients(self) -> list[ClientRecord]:
+        """All clients, by name."""
+        return self._read(access.list_clients)
+
+    def remove_client(self, key: str) -> bool:
+        """Remove a client; False when there was none."""
+        return self._write(lambda conn: access.remove_client(conn, key))
+
+    def put_launch_token(self, token: LaunchToken) -> None:
+        """Store a new cmi5 launch token."""
+        self._write(lambda conn: access.put_launch_token(conn, token))
+
+    def take_launch_token(self, token: str, now: dt.datetime) -> LaunchToken | None:
+        """Mark a token fetched and return it; None when unknown, expired or already fetched."""
+        return self._write(lambda conn: access.take_launch_token(conn, token, now))
+
+    def get_launch_token(self, token: str) -> LaunchToken | None:
+        """A token, fetched or not."""
+        return self._read(lambda conn: access.get_launch_token(conn, token))
+
+    # learners ----------------------------------------------------------
+    def erase_agent(self, agent_key: str) -> int:
+        """Remove every statement and document of one learner; see :func:`lrs.store.erase.erase_agent`."""
+        return self._write(lambda conn: erase.erase_agent(conn, agent_key))

@@ -1,0 +1,1 @@
+"""xAPI rules shared by every store backend: validation, agents, statements, multipart, signatures."""
