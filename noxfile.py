@@ -32,12 +32,14 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def demo(session: nox.Session) -> None:
-    """The main job: check the course, render its media, build every package (LRS preview to come)."""
+    """The main job: check the course, render its media, build every package, serve the LRS with a preview."""
     _system(session)
     session.install("-e", ".")
     session.run("course", "check")
     session.run("course", "media")
     session.run("course", "build")
+    # serve the LRS on the embedded SQLite default, with the built cmi5 packages at /preview/
+    session.run("lrs", "serve", env={"GSOG_LRS_PREVIEW_DIR": "exports"})
 
 
 @nox.session(python="3.11")

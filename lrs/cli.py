@@ -115,6 +115,8 @@ def serve(ctx: click.Context, host: str, port: int, database: str | None) -> Non
     given = (ctx.obj or {}).get("store")
     app = create_app(_config(database), store=given)
     click.echo(f"LRS on http://{host}:{port}{app.config['LRS'].xapi_prefix}/ (development server; Ctrl+C stops)")
+    if app.config["LRS"].preview_dir:
+        click.echo(f"package preview: http://{host}:{port}/preview/ (cmi5 packages in {app.config['LRS'].preview_dir})")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 

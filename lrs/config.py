@@ -28,6 +28,9 @@ class LrsConfig:
     max_page_size: int = 1000
     #: Seconds a cmi5 launch token lives; it can be fetched once.
     cmi5_token_seconds: int = 3600
+    #: Folder of built packages offered at /preview (empty: preview off).
+    #: Development aid: launches cmi5 packages against this LRS as a preview learner.
+    preview_dir: str = ""
     #: Path prefix of the xAPI endpoints.
     xapi_prefix: str = "/xapi"
     #: X-Experience-API-Version echoed when a request names none (About, or the 400 for a

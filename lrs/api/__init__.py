@@ -17,7 +17,11 @@ BLUEPRINTS = (
     "agents",
     "cmi5",
     "ops",
+    "preview",
 )
+
+#: Blueprints served at the root, not under the xAPI prefix.
+ROOT_BLUEPRINTS = {"ops", "preview"}
 
 
 def register_blueprints(app: Flask) -> None:
@@ -25,4 +29,4 @@ def register_blueprints(app: Flask) -> None:
     prefix = app.config["LRS"].xapi_prefix
     for name in BLUEPRINTS:
         module = import_module(f"lrs.api.{name}")
-        app.register_blueprint(module.bp, url_prefix="" if name == "ops" else prefix)
+        app.register_blueprint(module.bp, url_prefix="" if name in ROOT_BLUEPRINTS else prefix)

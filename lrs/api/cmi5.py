@@ -124,20 +124,12 @@ def _launched_statement(
     }
 
 
-@bp.route("/extensions/cmi5/launches", methods=["POST"])
-@require(CMI5_LAUNCH_SCOPE)
-def create() -> Response:
-    """Create a launch: write LMS.LaunchData and return the AU's launch URL parameters.
+def start_launch(body: dict[str, Any], authority: dict[str, Any]) -> dict[str, Any]:
+    """Create one cmi5 launch (LMS.LaunchData, "launched" statement, fetch record).
 
-    Body (JSON): ``actor`` (Agent), ``activityId`` (IRI, the LMS-generated
-    AU activity id), optional ``registration`` (UUID; a new one when absent),
-    ``publisherId`` (the AU id from cmi5.xml, for the grouping), ``moveOn``,
-    ``masteryScore``, ``launchMode``, ``returnURL``, ``launchParameters``,
-    and ``auUrl`` (the AU's index.html: the answer then has the full ``url``).
+    Shared by the launches endpoint and the package preview; returns the
+    launch parameters, and the full ``url`` when the body names ``auUrl``.
     """
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise _bad("the request body must be a JSON object with actor and activityId")
     try:
         actor, actor_key = parse_agent(json.dumps(body.get("actor")) if "actor" in body else None, name="actor")
         activity_id = parse_iri(_optional_str(body, "activityId"), "activityId")
@@ -154,11 +146,10 @@ def create() -> Response:
     store().put_document(
         Document(key, content, "application/json", etag_for(content), now), if_match=None, if_none_match=None
     )
-    principal = current_principal()
     launched = prepare(
         _launched_statement(actor, activity_id, registration, launch_data, au_url),
         api=V1,
-        authority=principal.authority if principal is not None else {},
+        authority=authority,
         stored=now,
     )
     store().insert_statements([launched], [])
@@ -189,6 +180,25 @@ def create() -> Response:
     }
     if au_url:
         answer["url"] = au_url + ("&" if "?" in au_url else "?") + query
+    return answer
+
+
+@bp.route("/extensions/cmi5/launches", methods=["POST"])
+@require(CMI5_LAUNCH_SCOPE)
+def create() -> Response:
+    """Create a launch: write LMS.LaunchData and return the AU's launch URL parameters.
+
+    Body (JSON): ``actor`` (Agent), ``activityId`` (IRI, the LMS-generated
+    AU activity id), optional ``registration`` (UUID; a new one when absent),
+    ``publisherId`` (the AU id from cmi5.xml, for the grouping), ``moveOn``,
+    ``masteryScore``, ``launchMode``, ``returnURL``, ``launchParameters``,
+    and ``auUrl`` (the AU's index.html: the answer then has the full ``url``).
+    """
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise _bad("the request body must be a JSON object with actor and activityId")
+    principal = current_principal()
+    answer = start_launch(body, principal.authority if principal is not None else {})
     response = Response(json.dumps(answer, ensure_ascii=False), status=201, mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
     return response

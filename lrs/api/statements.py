@@ -221,7 +221,11 @@ def _check_unique_ids(statements: list[Any]) -> None:
 
 
 def _check_attachments(statements: list[Any], uploaded: dict[str, Attachment]) -> None:
-    """Every raw attachment must come with the request (or be known); every part must be used."""
+    """Every raw attachment must come with the request; every part must be used.
+
+    Bytes stored by an earlier request do not count: xAPI requires the data of
+    an attachment without fileUrl in the same request (XAPI-00129).
+    """
     declared: set[str] = set()
     missing: list[str] = []
     for statement in statements:
@@ -230,11 +234,8 @@ def _check_attachments(statements: list[Any], uploaded: dict[str, Attachment]) -
             if not has_url and sha2 not in uploaded:
                 missing.append(sha2)
     if missing:
-        known = {a.sha2 for a in store().get_attachments(sorted(set(missing)))}
-        absent = [sha2 for sha2 in missing if sha2 not in known]
-        if absent:
-            fail(400, f"attachments: no fileUrl and no multipart/mixed part for sha2 {absent[0]}; send the "
-                      "attachment data as a part with that X-Experience-API-Hash.")
+        fail(400, f"attachments: no fileUrl and no multipart/mixed part for sha2 {missing[0]}; send the "
+                  "attachment data as a part with that X-Experience-API-Hash.")
     extra = sorted(set(uploaded) - declared)
     if extra:
         fail(400, f"multipart/mixed body: the part with X-Experience-API-Hash {extra[0]} is not an attachment of "

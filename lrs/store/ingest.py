@@ -81,7 +81,7 @@ def insert_statements(
     if not new:
         return ids
 
-    seqs = _insert_rows(conn, new)
+    seqs = _insert_rows(conn, new, digests)
     _insert_index_rows(conn, new, seqs)
     _void_stored_targets(conn, new)
     _store_attachments(conn, dialect, new, seqs, files)
@@ -90,7 +90,7 @@ def insert_statements(
     return ids
 
 
-def _insert_rows(conn: Connection, new: list[NewStatement]) -> list[int]:
+def _insert_rows(conn: Connection, new: list[NewStatement], digests: dict[str, str]) -> list[int]:
     """One multi-row INSERT; a new statement is born voided when its voider is already known."""
     new_ids = [s.id for s in new]
     voided = set(
@@ -107,7 +107,7 @@ def _insert_rows(conn: Connection, new: list[NewStatement]) -> list[int]:
             "verb_id": s.index.verb_id,
             "registration": s.index.registration,
             "ref_id": s.index.references,
-            "comparable_sha256": comparable_digest(s),
+            "comparable_sha256": digests[s.id],
             "body": dumps(s.statement),
         }
         for s in new

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from lrs.store import access, documents, erase, ingest
 from lrs.store.codec import loads_object
-from lrs.store.dialect import WRITE, create_engine, is_retryable, read_options
+from lrs.store.dialect import create_engine, is_retryable, read_options, writer_engine
 from lrs.store.interface import (
     Attachment,
     ClientRecord,
@@ -53,13 +53,13 @@ class SqlStore:
         """Open the database and (by default) migrate it to the newest schema."""
         self.engine = create_engine(url)
         self.dialect = self.engine.dialect.name
-        self._writer = self.engine.execution_options(**{WRITE: True})
+        self._writer = writer_engine(self.engine)
         self._snapshot_reader = self.engine.execution_options(**read_options(self.engine))
         self._inflight: dict[int, dt.datetime] = {}
         self._inflight_lock = threading.Lock()
         self._inflight_ids = itertools.count()
         if migrate:
-            upgrade(self.engine)
+            upgrade(self._writer)
 
     def close(self) -> None:
         """Close every pooled connection (and let SQLite refresh its planner statistics)."""
@@ -67,6 +67,8 @@ class SqlStore:
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA analysis_limit=400")  # sampled: quick even on a big file
                 conn.exec_driver_sql("PRAGMA optimize")
+        if self._writer.pool is not self.engine.pool:  # SQLite's own writer engine
+            self._writer.dispose()
         self.engine.dispose()
 
     # transactions ------------------------------------------------------

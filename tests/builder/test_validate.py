@@ -28,7 +28,6 @@ from tests.conftest import REPO
 
 SCHEMAS = REPO.parent / "shared" / "schemas"
 
-pytestmark = pytest.mark.skipif(not SCHEMAS.is_dir(), reason="needs ../shared/schemas")
 
 INDEX = b"<!doctype html><title>course</title><script src='player/app.js'></script>"
 APP = b"console.log('player');"

@@ -775,6 +775,12 @@ def test_stores_opening_a_fresh_database_at_once_migrate_it_once(store_url: str)
             s.close()
 
 
+def test_unusable_urls_are_refused() -> None:
+    for url in ("sqlite://", "sqlite:///:memory:", "mysql://x@localhost/lrs"):
+        with pytest.raises(ValueError):
+            SqlStore(url)
+
+
 def test_postgres_urls_use_psycopg(store_url: str) -> None:
     store = SqlStore(store_url.replace("postgresql+psycopg://", "postgresql://"))
     try:

@@ -17,10 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-tincan = pytest.importorskip("tincan")
-
-from tincan import (  # noqa: E402 - after importorskip
+from tincan import (  # noqa: E402
     Activity,
     ActivityDefinition,
     ActivityProfileDocument,

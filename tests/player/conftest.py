@@ -238,7 +238,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
-        pytest.skip("Chromium is missing: apt-get install -y chromium")
+        pytest.fail("Chromium is missing: apt-get install -y chromium (scripts/install-system-deps.sh does)")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import get_args
@@ -83,7 +82,6 @@ def test_both_languages_have_every_string_the_player_uses() -> None:
         assert set(re.findall(r"\{\w+\}", nl[key])) == set(re.findall(r"\{\w+\}", fr[key])), key
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_the_concatenated_player_parses(fmt: str, tmp_path: Path) -> None:
     script = tmp_path / "player.js"
