@@ -160,7 +160,12 @@ PY
 }
 
 # --- a client with every scope ----------------------------------------------
-CLIENT_OUT=$("${LRS_CMD[@]}" client add conformance --scope all 2>"$OUT/client-add.err") || {
+# Key and secret chosen here, hex: a random secret may start with "-", which the
+# suite's option parser (commander) then takes for an option (-p -x... = no password).
+WANT_KEY="conformance-$("$PY" -c 'import secrets; print(secrets.token_hex(6))')"
+WANT_SECRET=$("$PY" -c 'import secrets; print(secrets.token_hex(24))')
+CLIENT_OUT=$("${LRS_CMD[@]}" client add conformance --scope all --key "$WANT_KEY" --secret "$WANT_SECRET" \
+  2>"$OUT/client-add.err") || {
   echo "'lrs client add' failed:" >&2; cat "$OUT/client-add.err" >&2; exit 1; }
 # Accept JSON ({"key": ..., "secret": ...}) or "key: K" / "secret: S" lines.
 read -r KEY SECRET < <(printf '%s' "$CLIENT_OUT" | "$PY" -c '

@@ -72,6 +72,35 @@ def _free_port() -> int:
         return port
 
 
+#: Test servers live in ``<tmp>/lrs-pg-*``; this file there names the pytest process owning one.
+_OWNER = "owner.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _reap_orphans(pg_ctl: str) -> None:
+    """Stop servers left running by test sessions that were killed before their teardown."""
+    for owner in Path(tempfile.gettempdir()).glob(f"lrs-pg-*/{_OWNER}"):
+        try:
+            pid = int(owner.read_text())
+        except (OSError, ValueError):
+            continue
+        if not _alive(pid):
+            base = owner.parent
+            subprocess.run(
+                _as_postgres([pg_ctl, "-D", str(base / "data"), "-m", "immediate", "-w", "stop"]), capture_output=True
+            )
+            shutil.rmtree(base, ignore_errors=True)
+
+
 @dataclass
 class PostgresServer:
     """A running throw-away PostgreSQL server.
@@ -124,7 +153,10 @@ class PostgresServer:
 def postgres_server() -> Iterator[PostgresServer]:
     """One PostgreSQL server for the whole session, stopped at its end."""
     bin_dir = _postgres_bin()
+    pg_ctl = str(bin_dir / "pg_ctl")
+    _reap_orphans(pg_ctl)
     base = Path(tempfile.mkdtemp(prefix="lrs-pg-"))
+    (base / _OWNER).write_text(str(os.getpid()))
     if os.geteuid() == 0:
         shutil.chown(base, "postgres", "postgres")
     data, log = base / "data", base / "server.log"
@@ -132,7 +164,6 @@ def postgres_server() -> Iterator[PostgresServer]:
     done = subprocess.run(_as_postgres([*initdb, "--no-locale", "--no-sync", "--no-instructions"]), capture_output=True)
     if done.returncode != 0:
         pytest.fail(f"initdb failed: {done.stderr.decode(errors='replace')}", pytrace=False)
-    pg_ctl = str(bin_dir / "pg_ctl")
     for _attempt in range(3):  # another process may take the free port before the server binds it
         port = _free_port()
         options = (

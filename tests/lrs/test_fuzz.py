@@ -31,6 +31,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
+from lrs.api.statements import QUERY_PARAMS
+
 FUZZ = settings(
     max_examples=40,
     derandomize=True,
@@ -404,23 +406,7 @@ agent_params = st.one_of(
         ]
     ),
 )
-STATEMENT_PARAMS = [
-    "statementId",
-    "voidedStatementId",
-    "agent",
-    "verb",
-    "activity",
-    "registration",
-    "related_activities",
-    "related_agents",
-    "since",
-    "until",
-    "limit",
-    "format",
-    "attachments",
-    "ascending",
-    "more",
-]
+STATEMENT_PARAMS = [*QUERY_PARAMS, "more"]
 
 
 @FUZZ
