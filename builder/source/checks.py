@@ -22,6 +22,7 @@ from builder.model.course import AIMS, GOAL_PREFIX, CourseFile, LearningGoalsFil
 from builder.model.reference import EvaluationForm, Glossary, ReferralList
 from builder.model.units import VideoUnit
 from builder.source.loader import SourceFile
+from builder.source.messages import field_path
 from builder.source.problems import ProblemList
 from builder.source.walk import localized_values, source_notes
 from builder.source.yaml_tree import Loc
@@ -40,7 +41,7 @@ def check_translations(files: Iterable[SourceFile], languages: Iterable[str], pr
                     problems.error(
                         f.path,
                         f.line_of(loc),
-                        ".".join(map(str, loc)),
+                        field_path(loc),
                         f"{name} text is missing; add '{lang}:' with the translation",
                     )
 
@@ -90,7 +91,7 @@ def check_ids(files: list[SourceFile], problems: ProblemList) -> None:
                 groups.append((group, [q.id for q in getattr(model, group)]))
         for field_name, ids in groups:
             for value, loc in _duplicates((v, (field_name, i, "id")) for i, v in enumerate(ids)):
-                problems.error(f.path, f.line_of(loc), ".".join(map(str, loc)), f"id '{value}' is used twice")
+                problems.error(f.path, f.line_of(loc), field_path(loc), f"id '{value}' is used twice")
 
 
 def check_goals(files: list[SourceFile], problems: ProblemList) -> None:
@@ -128,13 +129,15 @@ def check_references(course: Course, files: list[SourceFile], problems: ProblemL
                         loc: Loc = ("modules", m_index, "units", u_index)
                         close = difflib.get_close_matches(unit_id, list(units), n=1)
                         hint = f"did you mean '{close[0]}'?" if close else "define it in a unit file or remove it"
-                        problems.error(f.path, f.line_of(loc), _dotted(loc), f"unit '{unit_id}' does not exist; {hint}")
+                        problems.error(
+                            f.path, f.line_of(loc), field_path(loc), f"unit '{unit_id}' does not exist; {hint}"
+                        )
         for loc, goal_id in _goal_refs(f):
             if goal_id not in goal_ids:
                 problems.error(
                     f.path,
                     f.line_of(loc),
-                    _dotted(loc),
+                    field_path(loc),
                     f"learning goal '{goal_id}' is not defined in learning_goals.yaml",
                 )
         if isinstance(model, Glossary):
@@ -143,26 +146,22 @@ def check_references(course: Course, files: list[SourceFile], problems: ProblemL
                 for s_index, other in enumerate(term.see_also):
                     if other not in term_ids:
                         loc = ("terms", t_index, "see_also", s_index)
-                        problems.error(f.path, f.line_of(loc), _dotted(loc), f"term '{other}' is not in the glossary")
+                        problems.error(
+                            f.path, f.line_of(loc), field_path(loc), f"term '{other}' is not in the glossary"
+                        )
     for unit_id, path in course.files.items():
         if unit_id in units and unit_id not in listed:
             problems.warning(path, 1, "id", f"unit '{unit_id}' is not listed in any module of course.yaml")
     used = {goal_id for f in files for _, goal_id in _goal_refs(f)}
     tested = {goal_id for item in course.items for goal_id in item.goals}
-    goals_path = next((f.path for f in files if isinstance(f.model, LearningGoalsFile)), course.root)
+    goals_file = next((f for f in files if isinstance(f.model, LearningGoalsFile)), None)
+    goals_path = goals_file.path if goals_file is not None else course.root
     for index, goal in enumerate(course.goals):
-        line = next((f.line_of(("goals", index, "id")) for f in files if isinstance(f.model, LearningGoalsFile)), 1)
+        line = goals_file.line_of(("goals", index, "id")) if goals_file is not None else 1
         if goal.id not in used:
             problems.warning(goals_path, line, f"goals[{index}]", f"'{goal.id}' is not covered by any unit or item")
         elif goal.type != "attitude" and goal.id not in tested:
             problems.warning(goals_path, line, f"goals[{index}]", f"'{goal.id}' is not assessed by any item")
-
-
-def _dotted(loc: Loc) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def _goal_refs(f: SourceFile) -> Iterable[tuple[Loc, str]]:
@@ -214,14 +213,14 @@ def check_items(files: list[SourceFile], problems: ProblemList) -> None:
                     problems.error(
                         f.path,
                         f.line_of(here + ("options",)),
-                        _dotted(here + ("options",)),
+                        field_path(here + ("options",)),
                         f"a single_choice item needs exactly one option with 'correct: true', found {correct}",
                     )
                 if isinstance(item, MultipleResponse) and correct < 1:
                     problems.error(
                         f.path,
                         f.line_of(here + ("options",)),
-                        _dotted(here + ("options",)),
+                        field_path(here + ("options",)),
                         "a multiple_response item needs at least one option with 'correct: true'",
                     )
                 parts: list[tuple[str, Loc]] = [(o.id, here + ("options", i, "id")) for i, o in enumerate(item.options)]
@@ -232,7 +231,7 @@ def check_items(files: list[SourceFile], problems: ProblemList) -> None:
             else:
                 parts = []
             for value, loc in _duplicates(parts):
-                problems.error(f.path, f.line_of(loc), _dotted(loc), f"id '{value}' is used twice in this item")
+                problems.error(f.path, f.line_of(loc), field_path(loc), f"id '{value}' is used twice in this item")
 
 
 def check_assessments(course: Course, problems: ProblemList) -> None:
@@ -308,21 +307,21 @@ def stale_referrals(course: Course, files: list[SourceFile], today: dt.date, pro
         for index, entry in enumerate(f.model.entries):
             loc: Loc = ("entries", index, "verified_on")
             if entry.verified_on > today:
-                problems.error(f.path, f.line_of(loc), _dotted(loc), f"{entry.verified_on} is in the future")
+                problems.error(f.path, f.line_of(loc), field_path(loc), f"{entry.verified_on} is in the future")
             elif today - entry.verified_on > max_age:
                 stale.append(entry.id)
                 age = (today - entry.verified_on).days
                 problems.warning(
                     f.path,
                     f.line_of(loc),
-                    _dotted(loc),
+                    field_path(loc),
                     f"stale referral entry '{entry.id}': verified {age} days ago "
                     f"(limit {max_age.days}); check phone and web, then update verified_on",
                 )
             if entry.phone is None and entry.web is None:
                 here: Loc = ("entries", index)
                 problems.error(
-                    f.path, f.line_of(here), _dotted(here), f"entry '{entry.id}' needs a phone or a web address"
+                    f.path, f.line_of(here), field_path(here), f"entry '{entry.id}' needs a phone or a web address"
                 )
     return stale
 
@@ -343,11 +342,11 @@ def check_sources(files: list[SourceFile], seeds: Path | None, problems: Problem
             first, _, last = lines.partition("-")
             start, end = int(first), int(last or first)
             if number not in lengths:
-                problems.error(f.path, f.line_of(loc), _dotted(loc), f"no seed document {number}_*.txt in {seeds}")
+                problems.error(f.path, f.line_of(loc), field_path(loc), f"no seed document {number}_*.txt in {seeds}")
             elif not 1 <= start <= end <= lengths[number]:
                 problems.error(
                     f.path,
                     f.line_of(loc),
-                    _dotted(loc),
+                    field_path(loc),
                     f"lines {lines} are outside seed {number} (1-{lengths[number]}) or reversed",
                 )
