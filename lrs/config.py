@@ -15,7 +15,7 @@ class LrsConfig:
     database_url: str = "sqlite:///lrs.sqlite3"
     #: Largest request body (statements, documents, attachments together).
     max_request_bytes: int = 64 * 1024 * 1024
-    #: Largest single statement, serialised.
+    #: Largest single statement, as compact JSON (UTF-8).
     max_statement_bytes: int = 256 * 1024
     #: Most statements in one POST.
     max_batch_statements: int = 1000

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from collections.abc import Iterable
 from email.utils import format_datetime
 from io import BytesIO
@@ -172,6 +173,10 @@ def media_type(header: str | None) -> str:
 MAX_JSON_DEPTH: Final = 64
 
 
+#: A JSON escape for a UTF-16 surrogate (lone ones decode to text that cannot be stored).
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def load_json(text: str, what: str) -> Any:
     """Parse JSON from a client: 400 for syntax errors, NaN/Infinity, hostile nesting, lone surrogates.
 
@@ -185,8 +190,12 @@ def load_json(text: str, what: str) -> Any:
         fail(400, f"{what} is not valid JSON: {error}.")
     if _too_deep(data):
         fail(400, f"{what} nests JSON deeper than {MAX_JSON_DEPTH} levels.")
+    # Only a surrogate in the text or a \uD800-\uDFFF escape can put one in the data; the
+    # full re-encoding (a second pass over a large batch) is needed only then.
     try:
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
+        text.encode("utf-8")
+        if _SURROGATE_ESCAPE.search(text):
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         fail(400, f"{what} contains a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text.")
     return data
@@ -198,15 +207,18 @@ def _reject_constant(name: str) -> Any:
 
 def _too_deep(data: Any) -> bool:
     """Whether JSON nests past :data:`MAX_JSON_DEPTH` (checked without recursion)."""
-    pending: list[tuple[Any, int]] = [(data, 1)]
-    while pending:
-        value, depth = pending.pop()
+    level = [data] if isinstance(data, (dict, list)) else []
+    depth = 0
+    # Level by level, containers only: a statement has a few dozen, and hundreds of scalars.
+    while level:
+        depth += 1
         if depth > MAX_JSON_DEPTH:
             return True
-        if isinstance(value, dict):
-            pending.extend((item, depth + 1) for item in value.values())
-        elif isinstance(value, list):
-            pending.extend((item, depth + 1) for item in value)
+        inner: list[Any] = []
+        for value in level:
+            items = value.values() if isinstance(value, dict) else value
+            inner.extend([item for item in items if isinstance(item, (dict, list))])
+        level = inner
     return False
 
 

@@ -160,8 +160,11 @@ def _store_statements(statements: list[Any], uploaded: dict[str, Attachment], *,
     """Validate, check attachments/signatures/voiding, prepare and insert atomically (all or nothing)."""
     cfg = config()
     if len(statements) > cfg.max_batch_statements:
-        fail(413, f"The batch has {len(statements)} statements; this LRS accepts at most "
-                  f"{cfg.max_batch_statements} per request (max_batch_statements).")
+        fail(
+            413,
+            f"The batch has {len(statements)} statements; this LRS accepts at most "
+            f"{cfg.max_batch_statements} per request (max_batch_statements).",
+        )
     for number, statement in enumerate(statements):
         _check_one(statement, f"statements[{number}]" if batch else "statement", f"[{number}]" if batch else "")
     _check_unique_ids(statements)
@@ -178,9 +181,13 @@ def _store_statements(statements: list[Any], uploaded: dict[str, Attachment], *,
 def _check_one(statement: Any, where: str, path: str) -> None:
     """Size limit, validation and (for cmi5 launch sessions) what the session may send."""
     limit = config().max_statement_bytes
-    size = len(json.dumps(statement, ensure_ascii=False).encode("utf-8"))
-    if size > limit:
-        fail(413, f"{where} is {size} bytes; this LRS accepts statements up to {limit} bytes (max_statement_bytes).")
+    # Measured only when the body could hold a statement that large (re-serialising a batch costs).
+    if len(request.get_data(cache=True)) > limit:
+        size = len(json.dumps(statement, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        if size > limit:
+            fail(
+                413, f"{where} is {size} bytes; this LRS accepts statements up to {limit} bytes (max_statement_bytes)."
+            )
     check_statement(statement, api_version(), path)
     launch = g.client.launch
     if launch is not None:
@@ -234,12 +241,18 @@ def _check_attachments(statements: list[Any], uploaded: dict[str, Attachment]) -
             if not has_url and sha2 not in uploaded:
                 missing.append(sha2)
     if missing:
-        fail(400, f"attachments: no fileUrl and no multipart/mixed part for sha2 {missing[0]}; send the "
-                  "attachment data as a part with that X-Experience-API-Hash.")
+        fail(
+            400,
+            f"attachments: no fileUrl and no multipart/mixed part for sha2 {missing[0]}; send the "
+            "attachment data as a part with that X-Experience-API-Hash.",
+        )
     extra = sorted(set(uploaded) - declared)
     if extra:
-        fail(400, f"multipart/mixed body: the part with X-Experience-API-Hash {extra[0]} is not an attachment of "
-                  "any statement.")
+        fail(
+            400,
+            f"multipart/mixed body: the part with X-Experience-API-Hash {extra[0]} is not an attachment of "
+            "any statement.",
+        )
 
 
 def _check_voiding(statements: list[Any]) -> None:
@@ -469,4 +482,3 @@ def _after(value: Any) -> tuple[dt.datetime, str]:
     if moment is None:
         raise XapiError(400, "more: this is not a more IRL given by this LRS.")
     return moment.astimezone(dt.UTC), statement_id
-

@@ -7,6 +7,7 @@ standard SQL lacks (insert-or-ignore, upsert).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,11 +15,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from lrs.store.sqlite_writes import BACKSTOP_PAGES
+
 #: Execution option marking a connection whose transaction will write.
 WRITE = "lrs_write"
 
 #: How long a SQLite writer waits for another writer before giving up.
 SQLITE_BUSY_MS = 10_000
+#: Bytes of the SQLite file read through a memory map.
+SQLITE_MMAP_BYTES = 2**31 - 2**16
 
 
 def normalise_url(url: str) -> sa.URL:
@@ -89,11 +94,16 @@ def _sqlite_engine(url: sa.URL, *, writer: bool) -> Engine:
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
             cursor.execute(f"PRAGMA cache_size=-{cache_kib}")  # KiB of page cache for this connection
             cursor.execute("PRAGMA temp_store=MEMORY")
-            # Checkpoint every ~40 MB of WAL instead of 4 MB: a 100-statement
-            # batch dirties ~1,000 index pages, so the default checkpoints
-            # (with two fsyncs) after almost every commit; batching them
-            # writes each hot page back once per several commits.
-            cursor.execute("PRAGMA wal_autocheckpoint=10000")
+            # Read pages straight from the OS cache instead of a pread() and a
+            # copy each: on a database larger than the page cache, ingest and
+            # queries touch hundreds of random index pages per request.
+            # (Writes still go through the WAL; SQLite caps this at its
+            # compile-time maximum, 2 GiB by default.)
+            cursor.execute(f"PRAGMA mmap_size={int(os.environ.get('XMMAP', SQLITE_MMAP_BYTES))}")
+            # The writer leaves checkpoints to lrs.store.sqlite_writes' thread
+            # and only steps in past ~200 MB of WAL (the backstop). Readers
+            # never checkpoint (SQLite runs it on a write's commit only).
+            cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
             cursor.execute(f"PRAGMA journal_size_limit={64 * 1024 * 1024}")
         finally:
             cursor.close()
@@ -153,8 +163,8 @@ def upsert(table: sa.Table, dialect_name: str, keys: Sequence[str]) -> sa.Insert
     return stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
 
 
-def bulk_insert(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert many new rows (all with the same keys) in one statement.
+def bulk_insert(conn: Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert many new rows, given as tuples of ``columns``' values, in one statement.
 
     PostgreSQL: ``INSERT ... SELECT * FROM unnest(:col1, :col2, ...)`` with
     one array parameter per column. The driver sends a few arrays instead of
@@ -163,27 +173,73 @@ def bulk_insert(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]
     SQLite: the driver's executemany (a C loop over one prepared statement)
     on plain tuples, skipping SQLAlchemy's per-row parameter handling, which
     costs as much as SQLite's own work here; column types still convert the
-    values (their bind processors are applied).
+    values (bind processors, applied only to the columns that have one).
     """
     if not rows:
         return
     if conn.dialect.name != "postgresql":
-        compiled = sa.insert(table).compile(dialect=conn.dialect, column_keys=list(rows[0]))
-        order = list(compiled.positiontup or ())
-        convert = [(name, table.c[name].type.bind_processor(conn.dialect)) for name in order]
-        values = [tuple(f(row[n]) if f else row[n] for n, f in convert) for row in rows]
-        conn.exec_driver_sql(compiled.string, values)
+        compiled = _compiled_insert(conn, table, tuple(columns))
+        processors = [
+            (position, processor)
+            for position, name in enumerate(columns)
+            if (processor := table.c[name].type.bind_processor(conn.dialect)) is not None
+        ]
+        if processors:
+            converted = []
+            for row in rows:
+                values = list(row)
+                for position, processor in processors:
+                    values[position] = processor(values[position])
+                converted.append(tuple(values))
+            conn.exec_driver_sql(compiled, converted)
+        else:
+            conn.exec_driver_sql(compiled, list(rows))
         return
-    names = list(rows[0])
     arrays = [
         sa.cast(
-            sa.bindparam(f"bulk_{name}", [row[name] for row in rows], type_=postgresql.ARRAY(table.c[name].type)),
+            sa.bindparam(f"bulk_{name}", list(values), type_=postgresql.ARRAY(table.c[name].type)),
             postgresql.ARRAY(table.c[name].type),
         )
-        for name in names
+        for name, values in zip(columns, zip(*rows, strict=True), strict=True)
     ]
-    source = sa.func.unnest(*arrays).table_valued(*names).render_derived()
-    conn.execute(sa.insert(table).from_select(names, sa.select(*(source.c[name] for name in names))))
+    source = sa.func.unnest(*arrays).table_valued(*columns).render_derived()
+    conn.execute(sa.insert(table).from_select(list(columns), sa.select(*(source.c[name] for name in columns))))
+
+
+def _compiled_insert(conn: Connection, table: sa.Table, columns: tuple[str, ...]) -> str:
+    """The driver-level INSERT text for ``columns`` (qmark placeholders in ``columns`` order)."""
+    key = (table.name, columns)
+    text = _INSERT_TEXT.get(key)
+    if text is None:
+        names = ", ".join(conn.dialect.identifier_preparer.quote(name) for name in columns)
+        placeholders = ", ".join("?" for _ in columns)
+        text = _INSERT_TEXT[key] = f"INSERT INTO {table.name} ({names}) VALUES ({placeholders})"
+    return text
+
+
+#: INSERT texts by (table, columns): building them is pure overhead repeated per batch.
+_INSERT_TEXT: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
+def reserve_seqs(conn: Connection, table: sa.Table, count: int) -> list[int]:
+    """``count`` new, increasing values of ``table``'s ``seq`` key, for rows inserted with them.
+
+    Assigning the keys up front lets :func:`bulk_insert` write a batch
+    without ``RETURNING`` (which SQLAlchemy can only do through its slower
+    per-row parameter path). PostgreSQL: from the column's sequence (safe
+    with concurrent writers). SQLite: after the highest key ever handed out
+    (``sqlite_sequence``, kept by AUTOINCREMENT), which only the transaction
+    holding the write lock (BEGIN IMMEDIATE) can move.
+    """
+    if conn.dialect.name == "postgresql":
+        sequence = sa.func.pg_get_serial_sequence(table.name, "seq")
+        values = conn.execute(
+            sa.select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, count))
+        ).scalars()
+        return sorted(values)
+    highest = conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = ?", (table.name,)).scalar()
+    start = int(highest or 0) + 1
+    return list(range(start, start + count))
 
 
 def is_retryable(error: sa.exc.DBAPIError) -> bool:

@@ -1,16 +1,19 @@
 """Storing a batch of statements in one transaction with a fixed, small number of round trips.
 
-Per batch, whatever its size: one SELECT for ids already stored, one for
-stored voiding statements that target a new id, one multi-row INSERT
-(RETURNING the new ``seq``) into ``statements``, one multi-row INSERT per
-index table, and a few small statements for voiding, attachments,
-activities and agents. No per-statement SELECT.
+Two steps, so the write lock is held as briefly as possible: :func:`plan_batch`
+does the per-statement Python work (digests, JSON text, index keys) before
+the transaction; :func:`write_batch` runs inside it. Per batch, whatever its
+size: one SELECT for ids already stored, one for stored voiding statements
+that target a new id, one to reserve the new ``seq`` keys, one bulk INSERT
+into ``statements`` and one per index table, and a few small statements for
+voiding, attachments, activities and agents. No per-statement SELECT.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from lrs.store.activities import merge_activity
 from lrs.store.codec import canonical, dumps, loads_object, sha1_hex, sha256_hex
-from lrs.store.dialect import bulk_insert, insert_ignore, upsert
+from lrs.store.dialect import bulk_insert, insert_ignore, reserve_seqs, upsert
 from lrs.store.interface import Attachment, ConflictError, NewStatement
 from lrs.store.tables import (
     DIRECT,
@@ -46,95 +49,136 @@ def comparable_digest(statement: NewStatement) -> str:
     return sha256_hex(statement.comparable or canonical(statement.statement))
 
 
-def _unique(batch: Sequence[NewStatement]) -> tuple[dict[str, NewStatement], dict[str, str]]:
-    """The batch without repeats of one id; differing repeats are a conflict."""
-    unique: dict[str, NewStatement] = {}
-    digests: dict[str, str] = {}
+@dataclass(frozen=True)
+class _Planned:
+    """One statement with everything its rows need except the ``seq`` key."""
+
+    statement: NewStatement
+    digest: str
+    body: str
+    agent_scopes: frozenset[tuple[str, str]]
+    activity_scopes: frozenset[tuple[str, str]]
+    attachment_hashes: tuple[str, ...]
+    agent_rows: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """A batch prepared for :func:`write_batch`: the ids to answer, the distinct statements in order."""
+
+    ids: list[str]
+    unique: dict[str, _Planned]
+
+
+def plan_batch(batch: Sequence[NewStatement]) -> BatchPlan:
+    """Everything about ``batch`` that needs no database; repeats of one id must be identical."""
+    unique: dict[str, _Planned] = {}
     for statement in batch:
         digest = comparable_digest(statement)
-        if statement.id in unique:
-            if digests[statement.id] != digest:
+        known = unique.get(statement.id)
+        if known is not None:
+            if known.digest != digest:
                 raise ConflictError(f"statement {statement.id} occurs twice in the batch with different content")
             continue
-        unique[statement.id] = statement
-        digests[statement.id] = digest
-    return unique, digests
+        unique[statement.id] = _plan(statement, digest)
+    return BatchPlan(ids=[s.id for s in batch], unique=unique)
 
 
-def insert_statements(
-    conn: Connection, dialect: str, batch: Sequence[NewStatement], files: Sequence[Attachment], now: dt.datetime
+def _plan(statement: NewStatement, digest: str) -> _Planned:
+    index = statement.index
+    # Index rows keep the scope of a place (direct or indirect), not the relation; see lrs.store.tables.
+    agent_scopes = frozenset((key, DIRECT if rel in _DIRECT_AGENT else INDIRECT) for key, rel in index.agents)
+    activity_scopes = frozenset(
+        (activity_id, DIRECT if rel in _DIRECT_ACTIVITY else INDIRECT) for activity_id, rel in index.activities
+    )
+    agent_rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for key, agent in index.agent_objects:
+        text = canonical(agent)
+        digest_ = sha1_hex(text)
+        agent_rows.setdefault((key, digest_), {"agent_key": key, "digest": digest_, "body": text})
+    return _Planned(
+        statement=statement,
+        digest=digest,
+        body=dumps(statement.statement),
+        agent_scopes=agent_scopes,
+        activity_scopes=activity_scopes,
+        attachment_hashes=tuple(sorted(_attachment_hashes(statement))),
+        agent_rows=tuple(agent_rows.values()),
+    )
+
+
+def write_batch(
+    conn: Connection, dialect: str, plan: BatchPlan, files: Sequence[Attachment], now: dt.datetime
 ) -> list[str]:
-    """Store the new statements of ``batch`` (see :meth:`lrs.store.interface.Store.insert_statements`)."""
-    ids = [s.id for s in batch]
-    unique, digests = _unique(batch)
-    if not unique:
-        return ids
+    """Store the new statements of a planned batch (see :meth:`lrs.store.interface.Store.insert_statements`)."""
+    if not plan.unique:
+        return plan.ids
     stored_digests = dict(
         conn.execute(
-            sa.select(statements.c.id, statements.c.comparable_sha256).where(statements.c.id.in_(list(unique)))
+            sa.select(statements.c.id, statements.c.comparable_sha256).where(statements.c.id.in_(list(plan.unique)))
         ).all()
     )
     for statement_id, digest in stored_digests.items():
-        if digests[statement_id] != digest:
+        if plan.unique[statement_id].digest != digest:
             raise ConflictError(f"statement {statement_id} already exists with different content")
-    new = [s for s in unique.values() if s.id not in stored_digests]
+    new = [p for statement_id, p in plan.unique.items() if statement_id not in stored_digests]
     if not new:
-        return ids
+        return plan.ids
 
-    seqs = _insert_rows(conn, new, digests)
+    seqs = _insert_rows(conn, new)
     _insert_index_rows(conn, new, seqs)
-    _void_stored_targets(conn, new)
+    statements_new = [p.statement for p in new]
+    _void_stored_targets(conn, statements_new)
     _store_attachments(conn, dialect, new, seqs, files)
-    _merge_activities(conn, dialect, new, now)
+    _merge_activities(conn, dialect, statements_new, now)
     _remember_agents(conn, dialect, new)
-    return ids
+    return plan.ids
 
 
-def _insert_rows(conn: Connection, new: list[NewStatement], digests: dict[str, str]) -> list[int]:
-    """One multi-row INSERT; a new statement is born voided when its voider is already known."""
-    new_ids = [s.id for s in new]
+def _insert_rows(conn: Connection, new: list[_Planned]) -> list[int]:
+    """One bulk INSERT with reserved keys; a statement is born voided when its voider is already known."""
     voided = set(
         conn.execute(
-            sa.select(statements.c.ref_id).where(statements.c.ref_id.in_(new_ids), statements.c.verb_id == VOIDED_VERB)
+            sa.select(statements.c.ref_id).where(
+                statements.c.ref_id.in_([p.statement.id for p in new]), statements.c.verb_id == VOIDED_VERB
+            )
         ).scalars()
     )
-    voided.update(s.index.voids for s in new if s.index.voids)
+    voided.update(p.statement.index.voids for p in new if p.statement.index.voids)
+    seqs = reserve_seqs(conn, statements, len(new))
     rows = [
-        {
-            "id": s.id,
-            "stored": s.stored,
-            "voided": s.id in voided and s.index.verb_id != VOIDED_VERB,
-            "verb_id": s.index.verb_id,
-            "registration": s.index.registration,
-            "ref_id": s.index.references,
-            "comparable_sha256": digests[s.id],
-            "body": dumps(s.statement),
-        }
-        for s in new
+        (
+            seq,
+            p.statement.id,
+            p.statement.stored,
+            p.statement.id in voided and p.statement.index.verb_id != VOIDED_VERB,
+            p.statement.index.verb_id,
+            p.statement.index.registration,
+            p.statement.index.references,
+            p.digest,
+            p.body,
+        )
+        for p, seq in zip(new, seqs, strict=True)
     ]
-    # RETURNING id too and map back: asking the driver for rows "in parameter
-    # order" makes SQLAlchemy send one INSERT per row on PostgreSQL.
-    returned = conn.execute(sa.insert(statements).returning(statements.c.id, statements.c.seq), rows).all()
-    seq_of = {statement_id: seq for statement_id, seq in returned}
-    return [seq_of[s.id] for s in new]
+    bulk_insert(conn, statements, _STATEMENT_COLUMNS, rows)
+    return seqs
 
 
-def _insert_index_rows(conn: Connection, new: list[NewStatement], seqs: list[int]) -> None:
-    """Agent and activity rows: one per key and scope (``direct`` or ``indirect`` place)."""
-    agent_rows: list[dict[str, Any]] = []
-    activity_rows: list[dict[str, Any]] = []
-    for statement, seq in zip(new, seqs, strict=True):
-        agent_scopes: set[tuple[str, str]] = set()
-        for key, relation in statement.index.agents:
-            agent_scopes.add((key, DIRECT if relation in _DIRECT_AGENT else INDIRECT))
-        activity_scopes: set[tuple[str, str]] = set()
-        for activity_id, activity_relation in statement.index.activities:
-            activity_scopes.add((activity_id, DIRECT if activity_relation in _DIRECT_ACTIVITY else INDIRECT))
-        row = {"stored": statement.stored, "statement": seq}
-        agent_rows.extend({**row, "agent_key": k, "scope": scope} for k, scope in agent_scopes)
-        activity_rows.extend({**row, "activity_id": a, "scope": scope} for a, scope in activity_scopes)
-    bulk_insert(conn, statement_agent, agent_rows)
-    bulk_insert(conn, statement_activity, activity_rows)
+_STATEMENT_COLUMNS = ("seq", "id", "stored", "voided", "verb_id", "registration", "ref_id", "comparable_sha256", "body")
+_AGENT_COLUMNS = ("agent_key", "scope", "stored", "statement")
+_ACTIVITY_COLUMNS = ("activity_id", "scope", "stored", "statement")
+
+
+def _insert_index_rows(conn: Connection, new: list[_Planned], seqs: list[int]) -> None:
+    """Agent and activity rows: one per key and scope."""
+    agent_rows: list[tuple[Any, ...]] = []
+    activity_rows: list[tuple[Any, ...]] = []
+    for p, seq in zip(new, seqs, strict=True):
+        stored = p.statement.stored
+        agent_rows.extend((key, scope, stored, seq) for key, scope in p.agent_scopes)
+        activity_rows.extend((activity_id, scope, stored, seq) for activity_id, scope in p.activity_scopes)
+    bulk_insert(conn, statement_agent, _AGENT_COLUMNS, agent_rows)
+    bulk_insert(conn, statement_activity, _ACTIVITY_COLUMNS, activity_rows)
 
 
 def _void_stored_targets(conn: Connection, new: list[NewStatement]) -> None:
@@ -162,15 +206,11 @@ def _attachment_hashes(statement: NewStatement) -> set[str]:
 
 
 def _store_attachments(
-    conn: Connection, dialect: str, new: list[NewStatement], seqs: list[int], files: Sequence[Attachment]
+    conn: Connection, dialect: str, new: list[_Planned], seqs: list[int], files: Sequence[Attachment]
 ) -> None:
     """Bytes once per sha2, plus which statement uses which (for erasure)."""
-    links = [
-        {"statement": seq, "sha2": sha2}
-        for statement, seq in zip(new, seqs, strict=True)
-        for sha2 in sorted(_attachment_hashes(statement))
-    ]
-    bulk_insert(conn, statement_attachment, links)
+    links = [(seq, sha2) for p, seq in zip(new, seqs, strict=True) for sha2 in p.attachment_hashes]
+    bulk_insert(conn, statement_attachment, ("statement", "sha2"), links)
     by_hash = {f.sha2: f for f in files}
     if by_hash:
         # Sorted, like every multi-row write of shared rows here, so two
@@ -204,18 +244,8 @@ def _merge_activities(conn: Connection, dialect: str, new: list[NewStatement], n
         conn.execute(upsert(activities, dialect, ["activity_id"]), rows)
 
 
-def _remember_agents(conn: Connection, dialect: str, new: list[NewStatement]) -> None:
+def _remember_agents(conn: Connection, dialect: str, new: list[_Planned]) -> None:
     """Each distinct Agent object per identifier, for the Person object."""
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
-    seen: dict[str, list[dict[str, Any]]] = {}
-    for statement in new:
-        for key, agent in statement.index.agent_objects:
-            same_key = seen.setdefault(key, [])
-            if agent in same_key:  # e.g. the authority, the same in every statement
-                continue
-            same_key.append(agent)
-            text = canonical(agent)
-            digest = sha1_hex(text)
-            rows.setdefault((key, digest), {"agent_key": key, "digest": digest, "body": text})
+    rows = {(row["agent_key"], row["digest"]): row for p in new for row in p.agent_rows}
     if rows:
         conn.execute(insert_ignore(agents, dialect), [row for _, row in sorted(rows.items())])

@@ -13,6 +13,7 @@ import datetime as dt
 import itertools
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from lrs.store import access, documents, erase, ingest
 from lrs.store.codec import loads_object
-from lrs.store.dialect import create_engine, is_retryable, read_options, writer_engine
+from lrs.store.dialect import SQLITE_BUSY_MS, create_engine, is_retryable, read_options, writer_engine
 from lrs.store.interface import (
     Attachment,
     ClientRecord,
@@ -34,6 +35,7 @@ from lrs.store.interface import (
 )
 from lrs.store.migrate import upgrade
 from lrs.store.query import query_statements as run_query
+from lrs.store.sqlite_writes import WalCheckpointer, WriterLock
 from lrs.store.tables import activities, agents, attachments, statements
 
 T = TypeVar("T")
@@ -58,11 +60,20 @@ class SqlStore:
         self._inflight: dict[int, dt.datetime] = {}
         self._inflight_lock = threading.Lock()
         self._inflight_ids = itertools.count()
+        self._checkpointer: WalCheckpointer | None = None
+        self._writer_lock: AbstractContextManager[None] = nullcontext()
+        if self.dialect == "sqlite" and self.engine.url.database:
+            self._checkpointer = WalCheckpointer(self.engine.url.database, busy_ms=SQLITE_BUSY_MS)
+            self._writer_lock = WriterLock(self.engine.url.database)
         if migrate:
             upgrade(self._writer)
 
     def close(self) -> None:
         """Close every pooled connection (and let SQLite refresh its planner statistics)."""
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+        if isinstance(self._writer_lock, WriterLock):
+            self._writer_lock.close()
         if self.dialect == "sqlite":
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA analysis_limit=400")  # sampled: quick even on a big file
@@ -76,8 +87,11 @@ class SqlStore:
         """Run ``work`` in one write transaction, rerunning it after a lost race."""
         for attempt in range(1, _WRITE_ATTEMPTS + 1):
             try:
-                with self._writer.begin() as conn:
-                    return work(conn)
+                with self._writer.connect() as conn, self._writer_lock, conn.begin():
+                    result = work(conn)
+                if self._checkpointer is not None:
+                    self._checkpointer.written()
+                return result
             except sa.exc.DBAPIError as error:
                 if attempt == _WRITE_ATTEMPTS or not is_retryable(error):
                     raise
@@ -98,8 +112,9 @@ class SqlStore:
         with self._inflight_lock:
             self._inflight[ticket] = min(s.stored for s in statements)
         try:
+            plan = ingest.plan_batch(statements)
             now = _utcnow()
-            return self._write(lambda conn: ingest.insert_statements(conn, self.dialect, statements, attachments, now))
+            return self._write(lambda conn: ingest.write_batch(conn, self.dialect, plan, attachments, now))
         finally:
             with self._inflight_lock:
                 del self._inflight[ticket]
