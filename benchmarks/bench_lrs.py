@@ -14,9 +14,12 @@ Steps for each backend (SQLite file, and PostgreSQL when its binaries exist):
 1. setup: ``--statements`` N (default 1,000,000) synthetic statements bulk
    loaded through ``Store.insert_statements`` in batches (not HTTP), timed,
    next to the raw executemany of the same rows;
-2. ingest over HTTP into that filled store (``lrs serve`` subprocess): single
-   statement POSTs and batches of 10/100/1000, statements per second;
-3. query latency p50/p95 for agent, verb, activity and registration filters,
+2. settle: ``VACUUM ANALYZE`` / ``PRAGMA optimize``, the state of a running LRS;
+3. ingest over HTTP into that filled store, served the way production runs it
+   (gunicorn, one worker per core): single statement POSTs and batches of
+   10/100/1000, statements per second from one client and from ``--clients``
+   clients at once;
+4. query latency p50/p95 for agent, verb, activity and registration filters,
    over HTTP and through the store directly, next to the raw indexed SELECT.
 
 ``--statements 2000`` smoke-tests the whole thing in well under a minute.
@@ -36,6 +39,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -321,30 +325,37 @@ def postgres_server(workdir: Path) -> Iterator[str | None]:
         as_postgres(str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
 
 
-def lrs_command() -> list[str]:
-    """``lrs`` run by this very interpreter (an ``lrs`` on PATH may belong to another environment)."""
-    return [sys.executable, "-m", "lrs.cli"]
+def lrs_command(port: int, workers: int) -> list[str]:
+    """The production start (gunicorn, README) run by this very interpreter; ``workers`` processes."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "300",
+        "lrs.cli:wsgi()",
+    ]
 
 
 @contextmanager
-def lrs_server(database_url: str, logfile: Path) -> Iterator[str]:
-    """``lrs serve`` on a free loopback port; yields the xAPI endpoint."""
+def lrs_server(database_url: str, logfile: Path, workers: int) -> Iterator[str]:
+    """The LRS on a free loopback port; yields the xAPI endpoint."""
     port = free_port()
     env = {**os.environ, "GSOG_LRS_DATABASE_URL": database_url}
     with logfile.open("wb") as log:
         proc = subprocess.Popen(
-            [*lrs_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            lrs_command(port, workers), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         endpoint = f"http://127.0.0.1:{port}/xapi"
         try:
             deadline = time.monotonic() + 60
             while True:
                 if proc.poll() is not None:
-                    raise RuntimeError(f"lrs serve exited ({proc.returncode}); see {logfile}")
+                    raise RuntimeError(f"the LRS exited ({proc.returncode}); see {logfile}")
                 try:
                     urllib.request.urlopen(endpoint + "/about", timeout=1)
                     break
@@ -352,7 +363,7 @@ def lrs_server(database_url: str, logfile: Path) -> Iterator[str]:
                     break
                 except OSError:
                     if time.monotonic() > deadline:
-                        raise RuntimeError(f"lrs serve did not answer; see {logfile}") from None
+                        raise RuntimeError(f"the LRS did not answer; see {logfile}") from None
                     time.sleep(0.1)
             try:
                 yield endpoint
@@ -425,42 +436,110 @@ def bench_backend(name: str, url: str, args: argparse.Namespace, workdir: Path) 
         f"({n / store_seconds:,.0f} st/s); raw executemany {raw_seconds:.1f} s "
         f"({n / raw_seconds:,.0f} st/s); ratio {ratio(store_seconds, raw_seconds)}"
     )
+    settle(url)
     if args.store_only:
         query_figures(store, engine, shape, args, client=None)
     else:
         key, secret = make_client(store)
-        auth = "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
-        with lrs_server(url, workdir / f"serve-{name}.log") as endpoint:
-            client = Http(endpoint, {"X-Experience-API-Version": "1.0.3", "Authorization": auth})
-            ingest_figures(engine, shape, args, client)
-            query_figures(store, engine, shape, args, client)
+        headers = {
+            "X-Experience-API-Version": "1.0.3",
+            "Authorization": "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode(),
+        }
+        with lrs_server(url, workdir / f"serve-{name}.log", args.workers) as endpoint:
+            ingest_figures(engine, shape, args, endpoint, headers)
+            query_figures(store, engine, shape, args, Http(endpoint, headers))
     store.close()
     engine.dispose()
 
 
-def ingest_figures(engine: sa.Engine, shape: Shape, args: argparse.Namespace, client: Http) -> None:
-    """Statements per second over HTTP by batch size, into the already filled store."""
-    next_row = shape.statements  # fresh rows continue the sequence
-    print(f"{'ingest over HTTP':<22}{'LRS st/s':>12}{'raw st/s':>12}{'raw/LRS':>10}")
-    plan = ((1, args.single_posts), (10, args.posts), (100, args.posts // 2), (1000, max(1, args.posts // 10)))
-    for size, request_count in plan:
-        fresh = list(rows(shape, next_row, size * request_count, args.seed))
-        next_row += len(fresh)
-        lrs_elapsed = 0.0
-        for i in range(0, len(fresh), size):
-            chunk = fresh[i : i + size]
-            body = chunk[0].http_statement() if size == 1 else [r.http_statement() for r in chunk]
-            start = time.perf_counter()
-            status, answer = client.request("POST", "/statements", body)
-            lrs_elapsed += time.perf_counter() - start
+def settle(url: str) -> None:
+    """Bring the freshly bulk-loaded database to the state a running LRS is in.
+
+    A live database has planner statistics and (PostgreSQL) a vacuumed,
+    all-visible heap; right after loading a million rows it has neither, and
+    autovacuum would run during the measurements. So: ``VACUUM ANALYZE`` on
+    PostgreSQL, ``PRAGMA optimize`` (what :meth:`SqlStore.close` runs) on SQLite.
+    """
+    started = time.perf_counter()
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("VACUUM ANALYZE")
+        else:
+            conn.exec_driver_sql("PRAGMA analysis_limit=400")
+            conn.exec_driver_sql("PRAGMA optimize")
+    engine.dispose()
+    what = "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "PRAGMA optimize"
+    print(f"settle ({what}): {time.perf_counter() - started:.1f} s")
+
+
+def post_all(endpoint: str, headers: dict[str, str], bodies: Sequence[Any], clients: int) -> float:
+    """POST every body over ``clients`` keep-alive connections at once; the wall-clock seconds taken."""
+    connections = [Http(endpoint, headers) for _ in range(clients)]
+    for connection in connections:
+        connection.request("GET", "/about")  # connect and authenticate before the clock starts
+    failures: list[str] = []
+
+    def run(connection: Http, share: Sequence[Any]) -> None:
+        for body in share:
+            status, answer = connection.request("POST", "/statements", body)
             if status != 200:
-                raise RuntimeError(f"POST of {size} answered {status}: {answer[:300]!r}")
+                failures.append(f"POST answered {status}: {answer[:300]!r}")
+                return
+
+    threads = [
+        threading.Thread(target=run, args=(connection, bodies[number::clients]))
+        for number, connection in enumerate(connections)
+    ]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    if failures:
+        raise RuntimeError(failures[0])
+    return elapsed
+
+
+def ingest_figures(
+    engine: sa.Engine, shape: Shape, args: argparse.Namespace, endpoint: str, headers: dict[str, str]
+) -> None:
+    """Statements per second over HTTP by batch size, into the already filled store.
+
+    Twice per batch size, with fresh statements each time: one client
+    posting one request after the other, and ``--clients`` clients posting
+    at once (how an LRS is used: many learners' packages at the same time).
+    The baseline inserts the same number of rows, same batch size, one
+    transaction each, from one connection.
+    """
+    next_row = shape.statements  # fresh rows continue the sequence
+    clients = args.clients
+    print(
+        f"{'ingest over HTTP':<18}{'1 client':>10}{f'{clients} clients':>12}{'raw':>9}"
+        f"{'raw/1 client':>14}{f'raw/{clients} clients':>16}  (statements/s)"
+    )
+    plan = ((1, args.single_posts), (10, args.posts), (100, args.posts // 2), (1000, max(clients, args.posts // 10)))
+    for size, request_count in plan:
+        rates: list[float] = []
+        fresh: list[Row] = []
+        for concurrency in (1, clients):
+            fresh = list(rows(shape, next_row, size * request_count, args.seed))
+            next_row += len(fresh)
+            bodies = [
+                fresh[i].http_statement() if size == 1 else [r.http_statement() for r in fresh[i : i + size]]
+                for i in range(0, len(fresh), size)
+            ]
+            rates.append(len(fresh) / post_all(endpoint, headers, bodies, concurrency))
         # the baseline: the same rows (new ids) into the raw table, same batch size, a transaction each
         again = [Row(str(uuid.uuid4()), r.stored, r.agent, r.verb, r.activity, r.registration) for r in fresh]
         raw_elapsed = sum(timed(raw_insert, engine, again[i : i + size]) for i in range(0, len(again), size))
-        lrs_rate, raw_rate = len(fresh) / lrs_elapsed, len(fresh) / raw_elapsed
+        raw_rate = len(fresh) / raw_elapsed
         label = "single POST" if size == 1 else f"batch of {size}"
-        print(f"{label:<22}{lrs_rate:>12,.0f}{raw_rate:>12,.0f}{ratio(raw_rate, lrs_rate):>10}")
+        print(
+            f"{label:<18}{rates[0]:>10,.0f}{rates[1]:>12,.0f}{raw_rate:>9,.0f}"
+            f"{ratio(raw_rate, rates[0]):>14}{ratio(raw_rate, rates[1]):>16}"
+        )
 
 
 #: The store-level query for each filter of the benchmark (limit 100, newest first).
@@ -527,8 +606,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--statements", type=int, default=1_000_000, help="statements stored before measuring")
     parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument("--load-batch", type=int, default=2000, help="statements per Store.insert_statements call")
-    parser.add_argument("--single-posts", type=int, default=300, help="single-statement POSTs")
-    parser.add_argument("--posts", type=int, default=50, help="POSTs of 10 (half as many of 100, a tenth of 1000)")
+    parser.add_argument("--single-posts", type=int, default=400, help="single-statement POSTs")
+    parser.add_argument("--posts", type=int, default=120, help="POSTs of 10 (half as many of 100, a tenth of 1000)")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent clients in the second ingest run")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 2, help="gunicorn worker processes (default: one per core)"
+    )
     parser.add_argument("--queries", type=int, default=200, help="queries per filter")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--store-only", action="store_true", help="no HTTP: bulk load and store/raw queries only")
