@@ -14,7 +14,8 @@ Steps for each backend (SQLite file, and PostgreSQL when its binaries exist):
 1. setup: ``--statements`` N (default 1,000,000) synthetic statements bulk
    loaded through ``Store.insert_statements`` in batches (not HTTP), timed,
    next to the raw executemany of the same rows;
-2. settle: ``VACUUM ANALYZE`` / ``PRAGMA optimize``, the state of a running LRS;
+2. settle: ``VACUUM ANALYZE`` / ``PRAGMA optimize`` and a checkpoint, the
+   state of a running LRS (a checkpoint again before the queries);
 3. ingest over HTTP into that filled store, served the way production runs it
    (gunicorn, one worker per core): single statement POSTs and batches of
    10/100/1000, statements per second from one client and from ``--clients``
@@ -436,7 +437,7 @@ def bench_backend(name: str, url: str, args: argparse.Namespace, workdir: Path) 
         f"({n / store_seconds:,.0f} st/s); raw executemany {raw_seconds:.1f} s "
         f"({n / raw_seconds:,.0f} st/s); ratio {ratio(store_seconds, raw_seconds)}"
     )
-    settle(url)
+    settle(url, vacuum=True)
     if args.store_only:
         query_figures(store, engine, shape, args, client=None)
     else:
@@ -447,30 +448,36 @@ def bench_backend(name: str, url: str, args: argparse.Namespace, workdir: Path) 
         }
         with lrs_server(url, workdir / f"serve-{name}.log", args.workers) as endpoint:
             ingest_figures(engine, shape, args, endpoint, headers)
+            settle(url, vacuum=False)
             query_figures(store, engine, shape, args, Http(endpoint, headers))
     store.close()
     engine.dispose()
 
 
-def settle(url: str) -> None:
-    """Bring the freshly bulk-loaded database to the state a running LRS is in.
+def settle(url: str, *, vacuum: bool) -> None:
+    """Bring the database to the state a running LRS is in before measuring.
 
     A live database has planner statistics and (PostgreSQL) a vacuumed,
     all-visible heap; right after loading a million rows it has neither, and
-    autovacuum would run during the measurements. So: ``VACUUM ANALYZE`` on
-    PostgreSQL, ``PRAGMA optimize`` (what :meth:`SqlStore.close` runs) on SQLite.
+    autovacuum would run during the measurements. So after the load
+    (``vacuum``): ``VACUUM ANALYZE`` on PostgreSQL, ``PRAGMA optimize`` (what
+    :meth:`SqlStore.close` runs) on SQLite. Then, and again between ingest and
+    queries, a checkpoint, so no phase pays for the write-back of the one
+    before it (a one-off burst of gigabytes after VACUUM, not steady state).
     """
     started = time.perf_counter()
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    postgres = engine.dialect.name == "postgresql"
+    if postgres:
+        steps = (["VACUUM ANALYZE"] if vacuum else []) + ["CHECKPOINT"]
+    else:
+        optimize = ["PRAGMA analysis_limit=400", "PRAGMA optimize"] if vacuum else []
+        steps = [*optimize, "PRAGMA wal_checkpoint(TRUNCATE)"]
     with engine.connect() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("VACUUM ANALYZE")
-        else:
-            conn.exec_driver_sql("PRAGMA analysis_limit=400")
-            conn.exec_driver_sql("PRAGMA optimize")
+        for step in steps:
+            conn.exec_driver_sql(step)
     engine.dispose()
-    what = "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "PRAGMA optimize"
-    print(f"settle ({what}): {time.perf_counter() - started:.1f} s")
+    print(f"settle ({'; '.join(steps)}): {time.perf_counter() - started:.1f} s")
 
 
 def post_all(endpoint: str, headers: dict[str, str], bodies: Sequence[Any], clients: int) -> float:
@@ -571,20 +578,22 @@ def query_figures(
         f"{'raw p50':>9}{'p95':>8}{'HTTP/raw p50':>14}{'p95':>8}{'store/raw p50':>15}  (ms)"
     )
     for label, pick in pickers.items():
-        values = [pick() for _ in range(args.queries)]
+        # Each way of asking gets its own random values: whoever asked for a
+        # value first would pay for reading it from disk into the caches.
+        samples = [(pick(), pick(), pick()) for _ in range(args.queries)]
         http_ms: list[float] = []
         store_ms: list[float] = []
         raw_ms: list[float] = []
-        for value in values:
+        for http_value, value, raw_value in samples:
             if client is not None:
-                param = json.dumps(agent_json(value)) if label == "agent" else value
+                param = json.dumps(agent_json(http_value)) if label == "agent" else http_value
                 start = time.perf_counter()
                 status, answer = client.request("GET", "/statements", params={label: param, "limit": 100})
                 http_ms.append((time.perf_counter() - start) * 1000)
                 if status != 200:
                     raise RuntimeError(f"GET ?{label}= answered {status}: {answer[:300]!r}")
             store_ms.append(timed(store.query_statements, STORE_QUERIES[label](value)) * 1000)
-            sel = sa.select(RAW.c.statement).where(RAW.c[label] == value).order_by(RAW.c.stored.desc()).limit(100)
+            sel = sa.select(RAW.c.statement).where(RAW.c[label] == raw_value).order_by(RAW.c.stored.desc()).limit(100)
             raw_ms.append(timed(raw_select, engine, sel) * 1000)
         h50, h95 = (percentile(http_ms, 0.5), percentile(http_ms, 0.95)) if http_ms else (float("nan"),) * 2
         s50, s95 = percentile(store_ms, 0.5), percentile(store_ms, 0.95)

@@ -4,13 +4,13 @@ Development server::
 
     lrs serve --port 8080 --database sqlite:///lrs.sqlite3
 
-Production: run the same app under gunicorn (several worker processes, one
-store each; SQLite in WAL mode or PostgreSQL), behind a TLS-terminating
+Production: run the same app under gunicorn (a sync worker process per core,
+one store each; SQLite in WAL mode or PostgreSQL), behind a TLS-terminating
 reverse proxy that passes ``Host`` and ``X-Forwarded-Proto``::
 
     lrs db upgrade --database postgresql+psycopg://lrs@db/lrs
     GSOG_LRS_DATABASE_URL=postgresql+psycopg://lrs@db/lrs \
-        gunicorn --workers 4 --bind 127.0.0.1:8080 --forwarded-allow-ips=127.0.0.1 'lrs.cli:wsgi()'
+        gunicorn --workers 2 --bind 127.0.0.1:8080 --forwarded-allow-ips=127.0.0.1 'lrs.cli:wsgi()'
 
 ``wsgi()`` builds the app from ``GSOG_LRS_*`` variables and sends the
 one-JSON-line-per-request log to stderr (leave gunicorn's access log off: it
@@ -18,6 +18,7 @@ would write query strings, which carry learners' identifiers). Clients::
 
     lrs client add "course preview" --scope all
     lrs client add moodle --scope statements/write --scope state --authority-email lms@example.org
+    lrs client add "xAPI package" --scope statements/write --scope define --scope state
     lrs client list
     lrs client remove 3f9c...
 
@@ -107,7 +108,7 @@ def serve(ctx: click.Context, host: str, port: int, database: str | None) -> Non
     """Run the development server.
 
     In production run gunicorn instead, e.g.
-    ``gunicorn --workers 4 --bind 127.0.0.1:8080 'lrs.cli:wsgi()'``.
+    ``gunicorn --workers 2 --bind 127.0.0.1:8080 'lrs.cli:wsgi()'`` (a worker per core).
     """
     from lrs.app import create_app
 

@@ -199,6 +199,7 @@ def _check_one(statement: Any, where: str, path: str) -> None:
 def _prepare_all(statements: list[Any], uploaded: dict[str, Attachment]) -> list[NewStatement]:
     """Complete every statement; each gets its own ``stored`` (1 µs apart) so a batch keeps its order."""
     principal = g.client
+    define = principal.allows(("define",), read_only=False)
     base = now_utc()
     prepared: list[NewStatement] = []
     for number, statement in enumerate(statements):
@@ -209,9 +210,8 @@ def _prepare_all(statements: list[Any], uploaded: dict[str, Attachment]) -> list
                 api=api_version(),
                 authority=principal.authority,
                 stored=base + dt.timedelta(microseconds=number),
-                # Only a client the operator marked as trusted may keep the authority it sends.
-                keep_authority=bool(getattr(principal, "trusted_authority", False)),
                 attachment_hashes=hashes,
+                define=define,
             )
         )
     return prepared
@@ -387,11 +387,8 @@ def _statement_query(params: dict[str, str], after: tuple[dt.datetime, str] | No
         "limit": limit,
         "ascending": parse_bool("ascending", params.get("ascending")),
         "after": after,
+        "authority": _mine_only(),
     }
-    mine = _mine_only()
-    # Stores whose StatementQuery grows an ``authority`` filter get it; _query filters again anyway.
-    if mine is not None and "authority" in StatementQuery.__dataclass_fields__:
-        fields["authority"] = mine
     return StatementQuery(**fields)
 
 

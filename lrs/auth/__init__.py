@@ -27,7 +27,7 @@ from typing import Any, Final, ParamSpec, TypeVar
 
 from flask import current_app, g, request
 
-from lrs.auth.credentials import hash_secret, new_key, new_secret, verify_secret
+from lrs.auth.credentials import TooManyFailures, hash_secret, new_key, new_secret, verify_secret
 from lrs.auth.launch import LAUNCH_USER, authenticate_session, launch_forbids, statement_forbids
 from lrs.auth.principal import (
     CMI5_LAUNCH_SCOPE,
@@ -70,11 +70,11 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _xapi_error(status: int, message: str) -> Exception:
+def _xapi_error(status: int, message: str, headers: dict[str, str] | None = None) -> Exception:
     # Imported here: lrs.api.common may come to use lrs.auth itself.
     from lrs.api.common import XapiError
 
-    return XapiError(status, message, {"WWW-Authenticate": CHALLENGE} if status == 401 else None)
+    return XapiError(status, message, {"WWW-Authenticate": CHALLENGE} if status == 401 else headers)
 
 
 def default_authority(name: str, key: str) -> dict[str, Any]:
@@ -174,7 +174,14 @@ def require(*scopes: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     def decorate(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            principal = authenticate(_store(), request.headers.get("Authorization"))
+            try:
+                principal = authenticate(_store(), request.headers.get("Authorization"))
+            except TooManyFailures as error:
+                raise _xapi_error(
+                    429,
+                    f"Too many wrong secrets for this client key; try again in {error.retry_after} s.",
+                    {"Retry-After": str(error.retry_after)},
+                ) from error
             if principal is None:
                 if request.headers.get("Authorization"):
                     raise _xapi_error(401, "The credentials in the Authorization header are not valid.")

@@ -8,6 +8,14 @@ the hash it was proven against: the next request with the same pair costs a
 store lookup and a SHA-256. Removing a client or giving it a new secret
 changes what the store returns, so the cache can never keep an old
 credential alive.
+
+Wrong secrets cost the same argon2 work, so they are limited: a wrong
+(key, secret) pair already checked is refused from memory, and after
+:data:`MAX_FAILURES` different wrong secrets for one client key within
+:data:`FAILURE_WINDOW_SECONDS` further unproven secrets for that key are
+refused unchecked (HTTP 429 with Retry-After) until the window passes. A
+client whose secret was already proven keeps working meanwhile. Unknown
+keys never reach argon2 at all.
 """
 
 from __future__ import annotations
@@ -15,7 +23,8 @@ from __future__ import annotations
 import hashlib
 import secrets as _random
 import threading
-from collections import OrderedDict
+import time
+from collections import OrderedDict, deque
 from typing import Final
 
 from argon2 import PasswordHasher
@@ -26,9 +35,22 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 #: useless, not to stretch a weak password; verification stays ~30 ms.
 _HASHER: Final = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 _CACHE_SIZE: Final = 1024
+#: Wrong secrets checked per client key within the window before further ones are refused unchecked.
+MAX_FAILURES: Final = 10
+FAILURE_WINDOW_SECONDS: Final = 60.0
 
 _proven: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+_refused: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+_failures: dict[str, deque[float]] = {}
 _lock = threading.Lock()
+
+
+class TooManyFailures(Exception):
+    """Too many wrong secrets for one client key lately; ``retry_after`` seconds until the next check."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed attempts; retry after {retry_after} s")
+        self.retry_after = retry_after
 
 
 def new_secret() -> str:
@@ -51,24 +73,45 @@ def _fingerprint(secret: str) -> str:
 
 
 def verify_secret(key: str, secret_hash: str, secret: str) -> bool:
-    """Whether ``secret`` matches ``secret_hash`` (the stored hash of client ``key``)."""
+    """Whether ``secret`` matches ``secret_hash`` (the stored hash of client ``key``).
+
+    Raises :class:`TooManyFailures` instead of checking when ``key`` had too
+    many wrong secrets in the last :data:`FAILURE_WINDOW_SECONDS`.
+    """
     entry = (key, secret_hash, _fingerprint(secret))
+    now = time.monotonic()
     with _lock:
         if entry in _proven:
             _proven.move_to_end(entry)
             return True
+        if entry in _refused:
+            return False
+        recent = _failures.get(key)
+        while recent and recent[0] <= now - FAILURE_WINDOW_SECONDS:
+            recent.popleft()
+        if recent is not None and len(recent) >= MAX_FAILURES:
+            raise TooManyFailures(int(recent[0] + FAILURE_WINDOW_SECONDS - now) + 1)
     try:
         _HASHER.verify(secret_hash, secret)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
+        with _lock:
+            _remember(_refused, entry)
+            _failures.setdefault(key, deque()).append(now)
         return False
     with _lock:
-        _proven[entry] = None
-        while len(_proven) > _CACHE_SIZE:
-            _proven.popitem(last=False)
+        _remember(_proven, entry)
     return True
 
 
+def _remember(cache: OrderedDict[tuple[str, str, str], None], entry: tuple[str, str, str]) -> None:
+    cache[entry] = None
+    while len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+
+
 def forget_all() -> None:
-    """Empty the cache of proven credentials (tests; a secret rotation needs no call)."""
+    """Empty the caches of proven and refused credentials (tests; a secret rotation needs no call)."""
     with _lock:
         _proven.clear()
+        _refused.clear()
+        _failures.clear()

@@ -99,6 +99,8 @@ class StatementQuery:
     ascending: bool = False
     #: continue after this (stored, id) position; set from a ``more`` cursor
     after: tuple[dt.datetime, str] | None = None
+    #: only statements whose ``authority`` is this agent key (a statements/read/mine client)
+    authority: str | None = None
 
 
 @dataclass(frozen=True)

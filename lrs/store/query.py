@@ -33,7 +33,7 @@ from sqlalchemy.engine import Connection
 
 from lrs.store.codec import loads_object
 from lrs.store.interface import StatementPage, StatementQuery, StoredStatement
-from lrs.store.tables import DIRECT, SCOPES, statement_activity, statement_agent, statements
+from lrs.store.tables import DIRECT, INDIRECT, SCOPES, statement_activity, statement_agent, statements
 
 #: How many StatementRef hops the filter rule follows (guards against cycles).
 MAX_REF_DEPTH = 10
@@ -117,6 +117,27 @@ def _match_conditions(
             )
         )
     return conditions
+
+
+def _authority_conditions(query: StatementQuery, stored: Any, seq: Any) -> list[sa.ColumnElement[bool]]:
+    """A statements/read/mine reader sees the statements it is the authority of.
+
+    The authority is indexed as an indirect agent row, so this is one more
+    point probe of ``statement_agent`` per candidate. (The same agent in
+    another indirect place, e.g. as instructor, passes it too; the API checks
+    the authority itself once more.)
+    """
+    if query.authority is None:
+        return []
+    ag = statement_agent.alias("authority_probe")  # the driver may be statement_agent itself
+    return [
+        sa.exists().where(
+            ag.c.agent_key == query.authority,
+            ag.c.scope == INDIRECT,
+            ag.c.stored == stored,
+            ag.c.statement == seq,
+        )
+    ]
 
 
 def _window(stored: Any, seq: Any, query: StatementQuery, cursor: _Cursor | None) -> list[sa.ColumnElement[bool]]:
@@ -208,7 +229,7 @@ def _page(
     st = statements
     return (
         select.where(st.c.voided == sa.false(), *_match_conditions(st, query, skip=skip, position=(stored, seq)))
-        .where(*_window(stored, seq, query, cursor))
+        .where(*_authority_conditions(query, stored, seq), *_window(stored, seq, query, cursor))
         .order_by(*_order(stored, seq, query.ascending))
         .limit(limit)
     )
@@ -230,7 +251,12 @@ def _via_refs_rows(conn: Connection, query: StatementQuery, cursor: _Cursor | No
             st.c.ref_id.label("target"),
             sa.literal(1).label("depth"),
         )
-        .where(st.c.ref_id.is_not(None), st.c.voided == sa.false(), *_window(st.c.stored, st.c.seq, query, cursor))
+        .where(
+            st.c.ref_id.is_not(None),
+            st.c.voided == sa.false(),
+            *_authority_conditions(query, st.c.stored, st.c.seq),
+            *_window(st.c.stored, st.c.seq, query, cursor),
+        )
         .cte("ref_chain", recursive=True)
     )
     hop = st.alias("hop")

@@ -10,6 +10,7 @@ backend filters the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -81,14 +82,16 @@ def prepare(
     api: ApiVersion,
     authority: Mapping[str, Any],
     stored: dt.datetime,
-    keep_authority: bool = False,
     attachment_hashes: tuple[str, ...] = (),
+    define: bool = True,
 ) -> NewStatement:
     """A validated client statement made complete and ready for :meth:`Store.insert_statements`.
 
-    ``authority`` is the authenticated client's Agent/Group; a statement's own
-    authority is kept only when ``keep_authority`` (a trusted client), because
-    the spec makes the LRS vouch for who sent what.
+    ``authority`` is the authenticated client's Agent/Group and replaces any
+    authority the statement carries: the LRS vouches for who sent what. Without ``define`` (the
+    client lacks that scope) the statement's Activity definitions and agent
+    names do not update what GET /activities and GET /agents serve: xAPI's
+    "ids from the saved statements should be considered undefined".
     """
     result = _own_changed_parts(statement)
     statement_id = str(result.get("id") or uuid.uuid4()).lower()
@@ -100,14 +103,20 @@ def prepare(
     if api == V2:
         _utc_timestamps(result)
     result.setdefault("timestamp", stored_text)
-    if not (keep_authority and "authority" in result):
-        result["authority"] = copy_json(dict(authority))
+    result["authority"] = copy_json(dict(authority))
     result.setdefault("version", statement_version_default(api))
+    index = statement_index(result)
+    if not define:
+        index = dataclasses.replace(
+            index,
+            activity_objects=tuple(_ids_activity(a) for a in index.activity_objects),
+            agent_objects=tuple((key, _ids_actor(a)) for key, a in index.agent_objects),
+        )
     return NewStatement(
         id=statement_id,
         statement=result,
         stored=stored,
-        index=statement_index(result),
+        index=index,
         attachments=attachment_hashes,
         comparable=comparable_text,
     )

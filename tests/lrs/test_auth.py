@@ -166,3 +166,60 @@ def test_scope_implications() -> None:
     assert not permits(["statements/read/mine"], ["statements/read"], read_only=True)
     assert permits(["define"], [], read_only=False)
     assert not permits(["state"], ["profile"], read_only=True)
+
+
+def test_without_define_statements_do_not_define_activities_or_agents(app: Any) -> None:
+    """xAPI scope ``define``: a client without it stores statements, but not their definitions."""
+    activity = f"http://example.org/defined/{uuid.uuid4().hex[:8]}"
+    learner = {"objectType": "Agent", "name": "Ann Peeters", "mbox": f"mailto:{uuid.uuid4().hex[:8]}@example.org"}
+
+    def send(headers: dict[str, str], name: str) -> None:
+        body = {
+            "actor": learner,
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+            "object": {"id": activity, "definition": {"name": {"nl-BE": name}}},
+        }
+        response = app.test_client().post("/xapi/statements", json=body, headers={**V1, **headers})
+        assert response.status_code == 200, response.get_data(as_text=True)
+
+    reader = new_client(app, "all/read")
+
+    def served() -> tuple[Any, Any]:
+        client = app.test_client()
+        got = client.get("/xapi/activities", query_string={"activityId": activity}, headers={**V1, **reader})
+        who = json.dumps({"mbox": learner["mbox"]})
+        person = client.get("/xapi/agents", query_string={"agent": who}, headers={**V1, **reader})
+        return got.get_json().get("definition"), person.get_json().get("name")
+
+    send(new_client(app, "statements/write"), "Module 1")
+    assert served() == (None, None)
+    send(new_client(app, "statements/write", "define"), "Module 1: geweld herkennen")
+    assert served() == ({"name": {"nl-BE": "Module 1: geweld herkennen"}}, ["Ann Peeters"])
+    send(new_client(app, "statements/write"), "Renamed without define")
+    assert served()[0] == {"name": {"nl-BE": "Module 1: geweld herkennen"}}
+
+
+def test_wrong_secrets_are_limited_per_client_without_locking_out_a_proven_one(app: Any) -> None:
+    """Each wrong secret costs an argon2 check: past MAX_FAILURES per window they are refused unchecked (429)."""
+    from lrs.auth.credentials import MAX_FAILURES
+
+    forget_all()
+    key, secret = add_client(app.extensions["lrs_store"], "player", ["state"])
+    client = app.test_client()
+
+    def attempt(password: str) -> Any:
+        return client.get(STATE, query_string=STATE_QUERY, headers={**V1, **basic(key, password)})
+
+    assert attempt(secret).status_code == 404  # proven once: remembered
+    assert attempt("wrong-0").status_code == 401
+    assert attempt("wrong-0").status_code == 401  # the same wrong secret again: refused from memory, not counted
+    for number in range(1, MAX_FAILURES):
+        assert attempt(f"wrong-{number}").status_code == 401
+    limited = attempt("wrong-next")
+    assert limited.status_code == 429
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert "Too many wrong secrets" in limited.get_json()["error"]["message"]
+    assert attempt(secret).status_code == 404  # the client that proved its secret is not locked out
+    other_key, other_secret = add_client(app.extensions["lrs_store"], "other", ["state"])
+    assert client.get(STATE, query_string=STATE_QUERY, headers={**V1, **basic(other_key, other_secret)}).status_code == 404
+    forget_all()

@@ -7,11 +7,14 @@ rejecting the whole batch on any error, so after a crash it must be either
 entirely there or entirely absent (a half batch would be re-sent by the client
 and create conflicts or duplicates).
 
-The test runs the real ``lrs serve`` as a subprocess, has several threads
-POST batches concurrently, SIGKILLs the server's process group in the middle
-of ingest (no chance to flush or clean up), restarts it on the same database,
-and checks every batch through the restarted server. Two crash cycles per
-database: a SQLite file, and a fresh database on the conftest's PostgreSQL.
+The test runs the real server as a subprocess (``lrs serve``, and the
+production start: gunicorn with two worker processes, which on SQLite also
+exercises the writer file lock and the background checkpoints across
+processes), has several threads POST batches concurrently, SIGKILLs the
+server's process group in the middle of ingest (no chance to flush or clean
+up), restarts it on the same database, and checks every batch through the
+restarted server. Two crash cycles per database and server: a SQLite file,
+and a fresh database on the conftest's PostgreSQL.
 """
 
 from __future__ import annotations
@@ -47,17 +50,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def lrs_command() -> list[str]:
-    """``lrs`` run by this very interpreter (an ``lrs`` on PATH may belong to another environment)."""
-    return [sys.executable, "-m", "lrs.cli"]
+def server_command(kind: str, port: int) -> list[str]:
+    """``lrs serve`` or the README's gunicorn start, run by this very interpreter."""
+    if kind == "gunicorn":
+        return [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "lrs.cli:wsgi()"]
+    return [sys.executable, "-m", "lrs.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
 
 
 @dataclass
 class Server:
-    """One ``lrs serve`` process (its own process group, so SIGKILL reaches any workers it forks)."""
+    """One server process (its own process group, so SIGKILL reaches the workers it forks)."""
 
     database_url: str
     log: Path
+    kind: str = "lrs serve"
     proc: subprocess.Popen[bytes] | None = None
     endpoint: str = ""
 
@@ -66,7 +72,7 @@ class Server:
         env = {**os.environ, "GSOG_LRS_DATABASE_URL": self.database_url}
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
-                [*lrs_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                server_command(self.kind, port),
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -75,12 +81,12 @@ class Server:
         self.endpoint = f"http://127.0.0.1:{port}/xapi"
         deadline = time.monotonic() + 30
         while True:
-            assert self.proc.poll() is None, f"lrs serve exited: {self.log.read_text()[-2000:]}"
+            assert self.proc.poll() is None, f"{self.kind} exited: {self.log.read_text()[-2000:]}"
             try:
                 requests.get(self.endpoint + "/about", headers=VERSION, timeout=1)
                 return
             except requests.ConnectionError:
-                assert time.monotonic() < deadline, f"lrs serve did not answer: {self.log.read_text()[-2000:]}"
+                assert time.monotonic() < deadline, f"{self.kind} did not answer: {self.log.read_text()[-2000:]}"
                 time.sleep(0.05)
 
     def kill(self) -> None:
@@ -197,7 +203,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.mark.timeout(120)
-def test_acknowledged_statements_survive_sigkill(database_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["lrs serve", "gunicorn"])
+def test_acknowledged_statements_survive_sigkill(database_url: str, kind: str, tmp_path: Path) -> None:
     from lrs.auth import add_client
     from lrs.store.sql import SqlStore
 
@@ -205,7 +212,7 @@ def test_acknowledged_statements_survive_sigkill(database_url: str, tmp_path: Pa
     key, secret = add_client(store, "durability", ["all"])
     auth = "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
     ingest = Ingest(make_batches(WORKERS * 60 * CYCLES, seed=11), auth)
-    server = Server(database_url, tmp_path / "serve.log")
+    server = Server(database_url, tmp_path / "serve.log", kind)
     try:
         for cycle in range(CYCLES):
             server.start()

@@ -379,10 +379,14 @@ def test_read_mine_scope_sees_only_its_statements(app: Any, xapi: Xapi) -> None:
     mine = Xapi(app.test_client())
     auth = {"Authorization": "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()}
     shared = statement()
-    [theirs] = xapi.store(shared)
-    own = mine.post(statement(verb=shared["verb"]), auth).get_json()[0]
-    listed = mine.get(auth, verb=shared["verb"]["id"]).get_json()["statements"]
-    assert [s["id"] for s in listed] == [own]
+    own: list[str] = []
+    for _ in range(3):  # interleaved with another client's statements
+        [theirs] = xapi.store(statement(verb=shared["verb"]))
+        own += mine.post(statement(verb=shared["verb"]), auth).get_json()
+    first = mine.get(auth, verb=shared["verb"]["id"], limit=2).get_json()
+    assert [s["id"] for s in first["statements"]] == own[:0:-1]  # a full page of its own
+    rest = mine.client.get(first["more"], headers=mine.headers(auth)).get_json()
+    assert [s["id"] for s in rest["statements"]] == own[:1] and rest["more"] == ""
     assert mine.get(auth, statementId=theirs).status_code == 404
 
 

@@ -78,11 +78,12 @@ def make(
     attachments: tuple[str, ...] = (),
     statement_id: str | None = None,
     result: dict[str, Any] | None = None,
+    authority: dict[str, Any] = AUTHORITY,
 ) -> NewStatement:
     """A prepared statement and its index, as lrs.xapi would hand them over."""
     actor = actor or agent("ann")
     sid = statement_id or str(uuid.uuid4())
-    agents: set[tuple[str, AgentRelation]] = {(key_of(actor), "actor"), (key_of(AUTHORITY), "authority")}
+    agents: set[tuple[str, AgentRelation]] = {(key_of(actor), "actor"), (key_of(authority), "authority")}
     activities: set[tuple[str, ActivityRelation]] = set()
     activity_objects: list[dict[str, Any]] = []
     agent_objects = [(key_of(actor), actor)]
@@ -111,7 +112,7 @@ def make(
         "object": obj,
         "stored": iso(stored),
         "timestamp": iso(stored),
-        "authority": AUTHORITY,
+        "authority": authority,
         "version": "1.0.3",
     }
     context: dict[str, Any] = {}
@@ -434,6 +435,22 @@ def test_paging_with_filters_and_cursor(store: SqlStore) -> None:
     assert sorted(got) == sorted(s.id for s in mine) and len(got) == len(set(got))
     got_asc = all_ids(store, agent=key_of(ann), limit=4, ascending=True)
     assert got_asc == list(reversed(got))
+
+
+def test_authority_filter_gives_full_pages_of_one_clients_statements(store: SqlStore) -> None:
+    """statements/read/mine: the filter is part of the query, so a page is never cut short."""
+    player, other = agent("player-client"), agent("other-client")
+    mine = [make(actor=agent("ann"), authority=player, stored=at(i)) for i in range(5)]
+    theirs = [make(actor=agent("ann"), authority=other, stored=at(i)) for i in range(5)]
+    store.insert_statements([x for pair in zip(mine, theirs, strict=True) for x in pair], [])
+    # another client's statement that refers to one of ours is not ours
+    referring = make(ref=mine[0].id, authority=other, stored=at(9))
+    store.insert_statements([referring], [])
+    first = store.query_statements(StatementQuery(agent=key_of(agent("ann")), authority=key_of(player), limit=2))
+    assert [s.id for s in first.statements] == [mine[4].id, mine[3].id] and first.next_after is not None
+    everything = all_ids(store, agent=key_of(agent("ann")), authority=key_of(player), limit=2)
+    assert everything == [s.id for s in reversed(mine)]
+    assert all_ids(store, authority=key_of(other), limit=4) == [referring.id, *(s.id for s in reversed(theirs))]
 
 
 def test_cursor_of_an_erased_statement_still_continues(store: SqlStore) -> None:
