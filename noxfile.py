@@ -26,7 +26,7 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff and mypy --strict on our Python."""
     session.install("-e", ".[lint]")
-    session.run("ruff", "check", "builder", "tests", "noxfile.py", "benchmarks")
+    session.run("ruff", "check", "builder", "lrs", "tests", "noxfile.py", "benchmarks")
     session.run("mypy")
 
 
