@@ -165,8 +165,11 @@ def _store_statements(statements: list[Any], uploaded: dict[str, Attachment], *,
             f"The batch has {len(statements)} statements; this LRS accepts at most "
             f"{cfg.max_batch_statements} per request (max_batch_statements).",
         )
+    # A statement can only be over the size limit when the whole body is: measure them only then.
+    measure = len(request.get_data(cache=True)) > cfg.max_statement_bytes
     for number, statement in enumerate(statements):
-        _check_one(statement, f"statements[{number}]" if batch else "statement", f"[{number}]" if batch else "")
+        where, path = (f"statements[{number}]", f"[{number}]") if batch else ("statement", "")
+        _check_one(statement, where, path, measure=measure)
     _check_unique_ids(statements)
     _check_attachments(statements, uploaded)
     for number, statement in enumerate(statements):
@@ -178,11 +181,10 @@ def _store_statements(statements: list[Any], uploaded: dict[str, Attachment], *,
     return store().insert_statements(_prepare_all(statements, uploaded), list(uploaded.values()))
 
 
-def _check_one(statement: Any, where: str, path: str) -> None:
-    """Size limit, validation and (for cmi5 launch sessions) what the session may send."""
+def _check_one(statement: Any, where: str, path: str, *, measure: bool) -> None:
+    """Size limit (when ``measure``), validation and (for cmi5 launch sessions) what the session may send."""
     limit = config().max_statement_bytes
-    # Measured only when the body could hold a statement that large (re-serialising a batch costs).
-    if len(request.get_data(cache=True)) > limit:
+    if measure:
         size = len(json.dumps(statement, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
         if size > limit:
             fail(

@@ -211,9 +211,10 @@ def _compiled_insert(conn: Connection, table: sa.Table, columns: tuple[str, ...]
     key = (table.name, columns)
     text = _INSERT_TEXT.get(key)
     if text is None:
-        names = ", ".join(conn.dialect.identifier_preparer.quote(name) for name in columns)
+        preparer = conn.dialect.identifier_preparer
+        names = ", ".join(preparer.quote(name) for name in columns)
         placeholders = ", ".join("?" for _ in columns)
-        text = _INSERT_TEXT[key] = f"INSERT INTO {table.name} ({names}) VALUES ({placeholders})"
+        text = _INSERT_TEXT[key] = f"INSERT INTO {preparer.format_table(table)} ({names}) VALUES ({placeholders})"
     return text
 
 

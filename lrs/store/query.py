@@ -97,26 +97,28 @@ def _match_conditions(
     if query.registration is not None:
         conditions.append(target.c.registration == query.registration)
     if query.agent is not None and skip != "agent":
-        ag = statement_agent
-        conditions.append(
-            sa.exists().where(
-                ag.c.agent_key == query.agent,
-                ag.c.scope.in_(_scopes(query.related_agents)),
-                ag.c.stored == stored,
-                ag.c.statement == seq,
-            )
-        )
+        conditions.append(_indexed_at(statement_agent, query.agent, _scopes(query.related_agents), stored, seq))
     if query.activity is not None and skip != "activity":
-        ac = statement_activity
         conditions.append(
-            sa.exists().where(
-                ac.c.activity_id == query.activity,
-                ac.c.scope.in_(_scopes(query.related_activities)),
-                ac.c.stored == stored,
-                ac.c.statement == seq,
-            )
+            _indexed_at(statement_activity, query.activity, _scopes(query.related_activities), stored, seq)
         )
     return conditions
+
+
+def _indexed_at(
+    table: sa.FromClause, key: str, scopes: tuple[str, ...], stored: Any, seq: Any
+) -> sa.ColumnElement[bool]:
+    """EXISTS a row of index ``table`` for ``key`` in one of ``scopes`` at the statement (stored, seq).
+
+    A point lookup on the table's full primary key (key, scope, stored, statement).
+    """
+    key_column = table.c.agent_key if "agent_key" in table.c else table.c.activity_id
+    return sa.exists().where(
+        key_column == key,
+        table.c.scope.in_(scopes),
+        table.c.stored == stored,
+        table.c.statement == seq,
+    )
 
 
 def _authority_conditions(query: StatementQuery, stored: Any, seq: Any) -> list[sa.ColumnElement[bool]]:
@@ -129,15 +131,8 @@ def _authority_conditions(query: StatementQuery, stored: Any, seq: Any) -> list[
     """
     if query.authority is None:
         return []
-    ag = statement_agent.alias("authority_probe")  # the driver may be statement_agent itself
-    return [
-        sa.exists().where(
-            ag.c.agent_key == query.authority,
-            ag.c.scope == INDIRECT,
-            ag.c.stored == stored,
-            ag.c.statement == seq,
-        )
-    ]
+    # An alias: the page may be driven by statement_agent itself.
+    return [_indexed_at(statement_agent.alias("authority_probe"), query.authority, (INDIRECT,), stored, seq)]
 
 
 def _window(stored: Any, seq: Any, query: StatementQuery, cursor: _Cursor | None) -> list[sa.ColumnElement[bool]]:
