@@ -1,21 +1,35 @@
 /*
  * cmi5 adapter (one AU per module, launched as index.html?module=...).
  *
- * Launch: the LMS adds endpoint, fetch, actor, registration and activityId
- * to the URL. The AU POSTs the fetch URL once for its auth token (kept in
- * sessionStorage, as a reload may not fetch it again), reads the
- * LMS.LaunchData state document (context template, launch mode, mastery
- * score, return URL), and sends the cmi5-defined statements:
- *   initialized                   on start
- *   completed                     once per registration, when required units are done
- *   passed / failed               once per registration each (no failed after passed), with score
- *   terminated                    when the learner leaves
- * all with the context template, the registration and the cmi5 category
- * (plus moveOn for completed/passed/failed). Answers to test items are
- * "answered" statements (cmi5 allowed statements, without the cmi5 category).
- * Completed/passed/failed/answered are sent in Normal launch mode only.
- * The suspended state lives in the xAPI State API with the flags of what
- * was already sent.
+ * Start-up, in the order cmi5 section 8 and 10-11 ask: POST the fetch URL
+ * once for the auth token (kept in sessionStorage: a reload in the same
+ * session cannot fetch again), GET the LMS.LaunchData state document
+ * (context template with the session id, launch mode, moveOn, mastery
+ * score, return URL), GET the cmi5LearnerPreferences agent profile (404 =
+ * defaults), GET our suspend state, then send `initialized` as the
+ * session's first statement. `terminated` is its last; both happen once per
+ * session (a reload within the session does not send initialized again; a
+ * page shown again after terminated ends with "session ended").
+ *
+ * cmi5-defined statements (category cmi5, object = the AU, the context
+ * template, registration, moveon category on completed/passed/failed):
+ *   completed   once per registration, when the module's required units are done
+ *   passed      once per registration, when a post-test attempt reaches the mastery score
+ *   failed      at most once per session and never after passed: a failing attempt
+ *               is judged when the session ends (or at once when no attempt is left),
+ *               so a learner who fails and then passes in the same session gets
+ *               `passed` (cmi5 9.3: one of passed/failed per session)
+ * Every post-test attempt is also recorded at once as a cmi5 "allowed"
+ * statement (passed/failed on the test activity, no cmi5 category, with
+ * score and attempt number), and every answer as "answered", so no attempt
+ * is hidden from the evaluation. In Browse and Review launch modes only
+ * initialized and terminated are sent (cmi5 10.2.2: nothing is recorded).
+ *
+ * Everything goes through the persistent outbox (core/outbox.js).
+ * Statements a previous session left unsent are sent first after this
+ * session's initialized, moved into this session (new id, this session's
+ * id); that session's own initialized/terminated are dropped, as the LMS
+ * has closed it (abandoned).
  */
 (function (window) {
   "use strict";
@@ -25,10 +39,17 @@
   const L = GSOG.lrs;
   const CMI5_CATEGORY = { id: "https://w3id.org/xapi/cmi5/context/categories/cmi5" };
   const MOVEON_CATEGORY = { id: "https://w3id.org/xapi/cmi5/context/categories/moveon" };
-  const MASTERY_EXTENSION = "https://w3id.org/xapi/cmi5/context/extensions/masteryscore";
+  const EXTENSION = "https://w3id.org/xapi/cmi5/context/extensions/";
+  const MASTERY_EXTENSION = EXTENSION + "masteryscore";
+  const SESSION_EXTENSION = EXTENSION + "sessionid";
   const STATE_ID = "gsog.suspend";
+  const PREFERENCES = "cmi5LearnerPreferences";
   /** The State API has no limit, but the state and the last statements must fit the 64 KiB keepalive budget together. */
   const STATE_LIMIT = 32000;
+  /** Kinds of statement that belong to one session only. */
+  const SESSION_BOUND = ["initialized", "terminated"];
+
+  class SessionEndedError extends Error {}
 
   GSOG.adapters.cmi5 = function (context) {
     const p = context.params || {};
@@ -37,24 +58,36 @@
     let actor = null;
     let launchData = {};
     let normal = true;
-    let sent = {};
+    let sessionId = "";
+    /** What this registration was sent (queued, never lost): {completed, passed, failed} */
+    let flags = {};
+    /** This session: {judged, pendingFail: score|null} */
+    const session = { judged: false, pendingFail: null };
     let sessionStart = Date.now();
     let lastState = null;
-    const adapter = { name: "cmi5", stateLimit: STATE_LIMIT, exitUrl: null };
+    const memory = {};
+    const store = U.guarded("sessionStorage", () => window.sessionStorage, null);
+    const remember = (key, value) => {
+      memory[key] = value;
+      if (store) U.guarded("sessionStorage", () => store.setItem(key, value));
+    };
+    const recall = (key) => (store ? U.guarded("sessionStorage", () => store.getItem(key), null) : null) || memory[key] || null;
+    const adapter = { name: "cmi5", stateLimit: STATE_LIMIT, exitUrl: null, mode: "normal" };
 
     const stateQuery = (stateId) => ({
       activityId: p.activityId, agent: JSON.stringify(actor), registration: p.registration, stateId,
     });
 
-    function contextFor(categories, extensions) {
+    /** The context of every statement: the LMS's template, registration, language, and more. */
+    function contextFor(categories, extensions, activities) {
       const ctx = JSON.parse(JSON.stringify(launchData.contextTemplate || {}));
       ctx.registration = p.registration;
       ctx.language = lang;
-      if (categories.length) {
-        ctx.contextActivities = ctx.contextActivities || {};
-        ctx.contextActivities.category = (ctx.contextActivities.category || []).concat(categories);
-      }
-      if (extensions) ctx.extensions = Object.assign(ctx.extensions || {}, extensions);
+      const acts = ctx.contextActivities || {};
+      Object.keys(activities || {}).forEach((key) => { acts[key] = (acts[key] || []).concat(activities[key]); });
+      if (categories.length) acts.category = (acts.category || []).concat(categories);
+      if (Object.keys(acts).length) ctx.contextActivities = acts;
+      if (extensions && Object.keys(extensions).length) ctx.extensions = Object.assign(ctx.extensions || {}, extensions);
       return ctx;
     }
 
@@ -67,20 +100,37 @@
     }
 
     const duration = () => U.isoDuration(Date.now() - sessionStart);
+    const send = (kind, statement) => client.send([{ statement, kind }], sessionId);
 
     function fetchToken() {
       const key = "gsog:cmi5-token:" + p.fetch;
-      const store = U.guarded("sessionStorage", () => window.sessionStorage, null);
-      const cached = store ? U.guarded("read token", () => store.getItem(key), null) : null;
+      const cached = recall(key);
       if (cached) return Promise.resolve(cached);
       return window.fetch(p.fetch, { method: "POST", credentials: "omit" })
         .then((response) => response.json())
         .then((data) => {
           if (!data || !data["auth-token"]) throw new Error("cmi5 fetch URL gave no auth-token: " + (data && data["error-text"]));
-          if (store) U.guarded("keep token", () => store.setItem(key, data["auth-token"]));
+          remember(key, data["auth-token"]);
           return data["auth-token"];
         });
     }
+
+    /** Move what an earlier session left unsent into this one. */
+    function adoptLeftovers(old) {
+      if (!old.length) return;
+      const moved = old.filter((i) => SESSION_BOUND.indexOf(i.kind) < 0).map((i) => {
+        const statement = JSON.parse(JSON.stringify(i.statement));
+        statement.id = U.uuid();
+        const ext = (statement.context && statement.context.extensions) || {};
+        if (ext[SESSION_EXTENSION]) ext[SESSION_EXTENSION] = sessionId;
+        if (i.kind === "failed" && (flags.passed || session.judged)) return null;
+        if (i.kind === "passed" || i.kind === "failed") session.judged = true;
+        return { statement, kind: i.kind };
+      }).filter(Boolean);
+      client.send(moved, sessionId);
+    }
+
+    adapter.learnerKey = () => (actor ? JSON.stringify(actor) + "|" + p.registration + "|" + p.activityId : null);
 
     adapter.start = function (options) {
       sessionStart = options.sessionStart;
@@ -89,48 +139,112 @@
       }
       actor = L.normaliseActor(U.guarded("actor", () => JSON.parse(p.actor), null));
       if (!actor) throw new GSOG.tracking.NoLmsError("cmi5 actor parameter is not an agent");
+      if (recall("gsog:cmi5-ended:" + p.fetch)) {
+        return Promise.reject(new SessionEndedError("this cmi5 session was terminated; relaunch from the LMS"));
+      }
+      let preferences = null;
       return fetchToken()
         .then((token) => {
-          client = new L.LrsClient(p.endpoint, "Basic " + token);
+          const outboxKey = "gsog:outbox:" + U.hash([p.endpoint, p.actor, p.registration, p.activityId].join("|"));
+          client = new L.LrsClient(p.endpoint, "Basic " + token, outboxKey);
           return client.getState(stateQuery("LMS.LaunchData"));
         })
         .then((data) => {
           if (!data) throw new Error("cmi5 LMS.LaunchData state document is missing");
           launchData = data;
+          const ext = (launchData.contextTemplate && launchData.contextTemplate.extensions) || {};
+          sessionId = ext[SESSION_EXTENSION] || p.fetch;
           normal = (launchData.launchMode || "Normal") === "Normal";
+          adapter.mode = (launchData.launchMode || "Normal").toLowerCase();
           adapter.exitUrl = launchData.returnURL || null;
+          return client.getAgentProfile(actor, PREFERENCES).catch((err) => {
+            window.console.warn("[gsog] cmi5 learner preferences not read: " + err.message);
+            return null;
+          });
+        })
+        .then((prefs) => {
+          preferences = prefs;
           return client.getState(stateQuery(STATE_ID)).catch(() => null);
         })
         .then((saved) => {
-          sent = (saved && saved.sent) || {};
-          client.send([cmi5Statement("initialized")]);
+          flags = (saved && saved.flags) || {};
+          // the outbox may hold a newer state than the LRS (it was not sent yet)
+          const queued = client.outbox.docs["state:" + STATE_ID];
+          const queuedState = queued ? U.guarded("queued state", () => JSON.parse(queued.body), null) : null;
+          if (queuedState && queuedState.flags) flags = Object.assign({}, flags, queuedState.flags);
+          const initKey = "gsog:cmi5-init:" + sessionId;
+          if (!recall(initKey)) {
+            // initialized must be this session's first statement: what earlier sessions left waits behind it
+            const old = client.outbox.items.filter((i) => i.session !== sessionId);
+            client.outbox.items = client.outbox.items.filter((i) => i.session === sessionId);
+            send("initialized", cmi5Statement("initialized"));
+            remember(initKey, "1");
+            adoptLeftovers(old);
+          } else {
+            client.outbox.pump();
+          }
           const mastery = Number(launchData.masteryScore);
+          const resume = (queuedState && queuedState.state) || (saved && saved.state) || "";
           return {
-            resumeState: (saved && saved.state) || "",
-            entry: saved && saved.state ? "resume" : "ab-initio",
+            resumeState: resume,
+            entry: resume ? "resume" : "ab-initio",
             masteryScore: launchData.masteryScore !== undefined && isFinite(mastery) ? mastery : null,
-            mode: (launchData.launchMode || "Normal").toLowerCase(),
+            mode: adapter.mode,
+            preferences: preferences || {},
           };
         });
     };
 
+    adapter.onStatus = function (fn) {
+      client.outbox.onChange((s) => fn({ pending: s.pending > 0 && s.retrying, error: s.error, rejected: s.rejected }));
+    };
+    adapter.sync = (ms) => client.outbox.idle(ms);
+    adapter.flushNow = () => client.outbox.flushNow();
+
     adapter.setProgress = function (progress) {
-      if (!normal || !progress.completed || sent.completed) return;
-      sent.completed = true;
-      client.send([cmi5Statement("completed", { completion: true, duration: duration() }, true)]);
+      if (!normal || !progress.completed || flags.completed) return;
+      flags.completed = true;
+      send("completed", cmi5Statement("completed", { completion: true, duration: duration() }, true));
     };
 
-    adapter.setScore = function (score) {
-      if (!normal || sent.passed || (!score.passed && sent.failed)) return;
-      const verbName = score.passed ? "passed" : "failed";
-      sent[verbName] = true;
+    function judgement(verbName, score) {
       const extensions = {};
       if (launchData.masteryScore !== undefined) extensions[MASTERY_EXTENSION] = Number(launchData.masteryScore);
-      client.send([cmi5Statement(verbName, {
-        success: !!score.passed,
+      return cmi5Statement(verbName, {
+        success: verbName === "passed",
         score: { scaled: score.scaled, raw: score.raw, min: score.min, max: score.max },
         duration: duration(),
-      }, true, Object.keys(extensions).length ? extensions : null)]);
+      }, true, extensions);
+    }
+
+    /** One post-test attempt: an allowed statement now; the cmi5 judgement per the rules above. */
+    adapter.setScore = function (score) {
+      if (!normal) return;
+      if (score.activity) {
+        const attemptResult = {
+          success: !!score.passed,
+          score: { scaled: score.scaled, raw: score.raw, min: score.min, max: score.max },
+        };
+        const extensions = {};
+        if (score.attempt) extensions[L.extensionIri(context.content.course, "attempt")] = score.attempt;
+        send("attempt", L.statement(actor, score.passed ? "passed" : "failed",
+          { objectType: "Activity", id: score.activity.id, definition: { type: "http://adlnet.gov/expapi/activities/assessment", name: L.langMap(lang, score.activity.name) } },
+          { result: attemptResult, context: contextFor([], extensions, { parent: [{ objectType: "Activity", id: p.activityId }] }) }));
+      }
+      if (flags.passed || session.judged) return;
+      if (score.passed) {
+        flags.passed = true;
+        session.judged = true;
+        session.pendingFail = null;
+        send("passed", judgement("passed", score));
+      } else if (score.final) {
+        flags.failed = true;
+        session.judged = true;
+        session.pendingFail = null;
+        send("failed", judgement("failed", score));
+      } else {
+        session.pendingFail = score;
+      }
     };
 
     adapter.setObjectives = function () {
@@ -139,25 +253,54 @@
 
     adapter.recordInteraction = function (i) {
       if (!normal) return;
-      const a = L.interactionActivity(i, lang);
-      const ctx = contextFor([]);
-      ctx.contextActivities = ctx.contextActivities || {};
-      ctx.contextActivities.parent = [{ objectType: "Activity", id: p.activityId }];
-      if (i.parent) ctx.contextActivities.grouping = (ctx.contextActivities.grouping || []).concat([{ objectType: "Activity", id: i.parent.id }]);
-      client.send([L.statement(actor, "answered", a.object, { result: a.result, context: ctx, timestamp: i.timestamp.toISOString() })]);
+      const a = L.interactionActivity(i, lang, context.content.course);
+      const activities = { parent: [{ objectType: "Activity", id: p.activityId }] };
+      if (i.parent) activities.grouping = [{ objectType: "Activity", id: i.parent.id }];
+      send("answered", L.statement(actor, "answered", a.object, {
+        result: a.result, context: contextFor([], a.extensions, activities), timestamp: i.timestamp.toISOString(),
+      }));
+    };
+
+    /** A video statement (core/video.js builds its body; the session's context is added here). */
+    adapter.recordVideo = function (event) {
+      if (!normal) return;
+      const body = JSON.parse(JSON.stringify(event.statement));
+      const own = body.context || {};
+      const ctx = contextFor([], own.extensions, Object.assign({ parent: [{ objectType: "Activity", id: p.activityId }] }, own.contextActivities || {}));
+      send("video", Object.assign(body, { id: U.uuid(), actor, timestamp: new Date().toISOString(), context: ctx }));
     };
 
     adapter.saveState = function (text) {
-      const doc = JSON.stringify({ state: text, sent });
-      if (doc === lastState) return undefined;
-      lastState = doc;
-      return client.putState(stateQuery(STATE_ID), doc);
+      const doc = JSON.stringify({ state: text, flags });
+      if (doc !== lastState) {
+        lastState = doc;
+        client.putState(stateQuery(STATE_ID), doc);
+      }
+      return client.outbox.persisted;
     };
 
     adapter.terminate = function () {
-      return client.sendNow([cmi5Statement("terminated", { duration: duration() })]);
+      if (normal && session.pendingFail && !session.judged && !flags.passed) {
+        flags.failed = true;
+        session.judged = true;
+        send("failed", judgement("failed", session.pendingFail));
+        const text = lastTextOf();
+        lastState = null;
+        adapter.saveState(text); // the flags changed
+      }
+      send("terminated", cmi5Statement("terminated", { duration: duration() }));
+      remember("gsog:cmi5-ended:" + p.fetch, "1");
+      client.outbox.flushNow();
     };
+
+    /** The state text last saved (kept inside the state document). */
+    function lastTextOf() {
+      const doc = lastState ? U.guarded("state doc", () => JSON.parse(lastState), null) : null;
+      return doc ? doc.state : "";
+    }
 
     return adapter;
   };
+
+  GSOG.adapters.cmi5.SessionEndedError = SessionEndedError;
 })(window);

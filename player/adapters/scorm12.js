@@ -7,8 +7,16 @@
  * holds is never lowered: on start it becomes "incomplete" unless the LMS
  * has completed/passed/failed (a finished attempt), and a returning learner
  * who passed stays passed.
+ * The score is written together with the passed/failed status it implies,
+ * never before: an LMS applying the manifest's mastery score to a bare
+ * cmi.core.score.raw would otherwise turn "incomplete" into "failed" (or
+ * "passed") while required units are still open.
  * Interactions are journaled (one new entry per answer, SCORM 1.2 cannot
  * read them back); their responses use 1.2's single-character codes.
+ *
+ * saveState answers whether the LMS stored it: every LMSSetValue of the
+ * save and LMSCommit returned "true". A refused suspend_data is written
+ * again on the next save (the wrapper retries with backoff).
  */
 (function (window) {
   "use strict";
@@ -47,9 +55,17 @@
     let reviewing = false;
     let completed = false;
     let passed = null;
+    /** The post-test score waiting for the status it implies. */
+    let score = null;
+    let writtenScore = null;
+    /** Every SetValue since the last save succeeded. */
+    let allSet = true;
+    /** The last save failed: write the status again even if it did not change. */
+    let rewrite = false;
     let interactionCount = 0;
     const objectiveIndex = {};
     let lastState = null;
+    let learner = null;
     let lastLocation = null;
 
     const get = (name) => {
@@ -59,21 +75,35 @@
     const set = (name, value) => {
       const ok = String(api.LMSSetValue(name, String(value))) === "true";
       if (!ok) {
+        allSet = false;
         const code = api.LMSGetLastError();
         window.console.warn("[gsog] LMSSetValue(" + name + ") failed: " + code + " " + api.LMSGetErrorString(code));
       }
       return ok;
     };
-    const commit = () => api.LMSCommit("");
+    const commit = () => String(api.LMSCommit("")) === "true";
 
     function writeStatus() {
       if (reviewing) return;
       let next = "incomplete";
       if (completed) next = passed === null ? "completed" : passed ? "passed" : "failed";
+      // the score goes in with the status it implies (completed, with a post-test result)
+      if (completed && score && (status !== "passed" || score.passed)) {
+        const key = JSON.stringify(score);
+        if (key !== writtenScore) {
+          const ok = set("cmi.core.score.min", score.min) & set("cmi.core.score.max", score.max) &
+            set("cmi.core.score.raw", Math.round(score.raw * 100) / 100);
+          if (ok) writtenScore = key;
+        }
+      }
       // only upwards: incomplete -> completed/failed -> passed; "completed" turns
       // into "failed" too once a post-test has a score
       const raise = STATUS_RANK[next] > (STATUS_RANK[status] || 0) || (status === "completed" && next === "failed");
-      if (raise && next !== status && set("cmi.core.lesson_status", next)) status = next;
+      const again = next === status && rewrite;
+      if (((raise && next !== status) || again) && set("cmi.core.lesson_status", next)) {
+        status = next;
+        rewrite = false;
+      }
     }
 
     return {
@@ -94,6 +124,8 @@
           if (set("cmi.core.lesson_status", "incomplete")) status = "incomplete";
           commit();
         }
+        allSet = true;
+        learner = get("cmi.core.student_id") || "anonymous";
         interactionCount = Number(get("cmi.interactions._count")) || 0;
         const objectives = Number(get("cmi.objectives._count")) || 0;
         for (let i = 0; i < objectives; i += 1) objectiveIndex[get("cmi.objectives." + i + ".id")] = i;
@@ -110,17 +142,16 @@
         completed = !!progress.completed;
         writeStatus();
       },
-      setScore(score) {
+      setScore(result) {
         if (reviewing) return;
-        set("cmi.core.score.min", score.min);
-        set("cmi.core.score.max", score.max);
-        set("cmi.core.score.raw", Math.round(score.raw * 100) / 100);
-        passed = !!score.passed;
+        score = { raw: result.raw, min: result.min, max: result.max, passed: !!result.passed };
+        passed = !!result.passed;
         writeStatus();
       },
+      /** Per learning goal: passed/failed from the latest attempt, else completed/incomplete; no score when not tested. */
       setObjectives(list) {
         if (reviewing) return;
-        list.forEach((o) => {
+        list.filter((o) => !o.primary).forEach((o) => {
           let i = objectiveIndex[o.id];
           if (i === undefined) {
             i = Object.keys(objectiveIndex).length;
@@ -132,9 +163,12 @@
             set(prefix + ".score.min", 0);
             set(prefix + ".score.max", 100);
             set(prefix + ".score.raw", Math.round(o.scaled * 100));
+          } else if (o.tested === false) {
+            set(prefix + ".score.raw", ""); // not in the latest attempt: no stale score
           }
           if (o.passed !== undefined && o.completed !== false) set(prefix + ".status", o.passed ? "passed" : "failed");
           else if (o.completed !== undefined) set(prefix + ".status", o.completed ? "completed" : "incomplete");
+          else set(prefix + ".status", "not attempted");
         });
       },
       recordInteraction(i) {
@@ -151,17 +185,24 @@
         set(prefix + ".result", i.result === "incorrect" ? "wrong" : i.result);
         if (i.latencyMs !== undefined) set(prefix + ".latency", U.scorm12Timespan(i.latencyMs));
       },
+      /** Whose backup this is (read at start: nothing may reach the LMS after the session ended). */
+      learnerKey() {
+        return learner;
+      },
       saveState(text, meta) {
-        if (text !== lastState) {
-          set("cmi.suspend_data", text);
-          lastState = text;
-        }
+        if (text !== lastState && set("cmi.suspend_data", text)) lastState = text;
         const location = (meta.location || "").slice(0, 255);
-        if (location !== lastLocation) {
-          set("cmi.core.lesson_location", location);
-          lastLocation = location;
+        if (location !== lastLocation && set("cmi.core.lesson_location", location)) lastLocation = location;
+        const ok = allSet && text === lastState && commit();
+        allSet = true;
+        if (!ok) {
+          // write it all again next time: the LMS may have dropped what it had accepted
+          lastState = null;
+          lastLocation = null;
+          writtenScore = null;
+          rewrite = true;
         }
-        commit();
+        return ok;
       },
       terminate(options) {
         set("cmi.core.session_time", U.scorm12Timespan(options.sessionMs));

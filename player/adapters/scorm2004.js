@@ -5,8 +5,11 @@
  * the required units (with cmi.progress_measure, which the manifest's
  * completionThreshold reads), cmi.success_status and cmi.score follow the
  * post-test. Each learning goal is a cmi.objectives entry with the id the
- * manifest declares (the goal id), so LMS reports can show goals. Neither
- * status is ever lowered from what the LMS already holds.
+ * manifest declares (the goal id), so LMS reports can show goals, and the
+ * post-test result also goes to the primary objective the manifest names
+ * (course-mastery). Neither status is ever lowered from what the LMS
+ * already holds. saveState answers whether the LMS stored it (every
+ * SetValue and Commit returned "true"); what it refused is written again.
  */
 (function (window) {
   "use strict";
@@ -31,7 +34,12 @@
     const objectiveIndex = {};
     let objectiveCount = 0;
     let lastState = null;
+    let learner = null;
     let lastLocation = null;
+    /** Every SetValue since the last save succeeded. */
+    let allSet = true;
+    /** The last save failed: write the statuses again even if they did not change. */
+    let rewrite = false;
 
     const get = (name) => {
       const value = api.GetValue(name);
@@ -40,12 +48,13 @@
     const set = (name, value) => {
       const ok = String(api.SetValue(name, String(value))) === "true";
       if (!ok) {
+        allSet = false;
         const code = api.GetLastError();
         window.console.warn("[gsog] SetValue(" + name + ") failed: " + code + " " + api.GetErrorString(code));
       }
       return ok;
     };
-    const commit = () => api.Commit("");
+    const commit = () => String(api.Commit("")) === "true";
 
     return {
       name: "scorm2004",
@@ -65,6 +74,8 @@
           if (set("cmi.completion_status", "incomplete")) completion = "incomplete";
           commit();
         }
+        allSet = true;
+        learner = get("cmi.learner_id") || "anonymous";
         objectiveCount = Number(get("cmi.objectives._count")) || 0;
         for (let i = 0; i < objectiveCount; i += 1) objectiveIndex[get("cmi.objectives." + i + ".id")] = i;
         const passing = parseFloat(get("cmi.scaled_passing_score"));
@@ -81,7 +92,8 @@
         if (reviewing) return;
         set("cmi.progress_measure", progress.progressMeasure);
         const next = progress.completed ? "completed" : "incomplete";
-        if (next !== completion && completion !== "completed" && set("cmi.completion_status", next)) completion = next;
+        if ((next !== completion || rewrite) && (completion !== "completed" || next === "completed") &&
+          set("cmi.completion_status", next)) completion = next;
       },
       setScore(score) {
         if (reviewing) return;
@@ -90,7 +102,8 @@
         set("cmi.score.max", score.max);
         set("cmi.score.raw", Math.round(score.raw * 100) / 100);
         const next = score.passed ? "passed" : "failed";
-        if (next !== success && success !== "passed" && set("cmi.success_status", next)) success = next;
+        if ((next !== success || rewrite) && (success !== "passed" || next === "passed") &&
+          set("cmi.success_status", next)) success = next;
       },
       setObjectives(list) {
         if (reviewing) return;
@@ -108,6 +121,8 @@
           if (o.scaled !== undefined) {
             set(prefix + ".score.scaled", o.scaled);
             set(prefix + ".success_status", o.passed ? "passed" : "failed");
+          } else if (o.tested === false) {
+            set(prefix + ".success_status", "unknown"); // not in the latest attempt: no stale result
           }
         });
       },
@@ -129,17 +144,22 @@
         if (i.latencyMs !== undefined) set(prefix + ".latency", U.isoDuration(i.latencyMs));
         if (i.description) set(prefix + ".description", langString(i.description));
       },
+      /** Whose backup this is (read at start: nothing may reach the LMS after the session ended). */
+      learnerKey() {
+        return learner;
+      },
       saveState(text, meta) {
-        if (text !== lastState) {
-          set("cmi.suspend_data", text);
-          lastState = text;
-        }
+        if (text !== lastState && set("cmi.suspend_data", text)) lastState = text;
         const location = (meta.location || "").slice(0, 1000);
-        if (location !== lastLocation) {
-          set("cmi.location", location);
-          lastLocation = location;
+        if (location !== lastLocation && set("cmi.location", location)) lastLocation = location;
+        const ok = allSet && text === lastState && commit();
+        allSet = true;
+        if (!ok) {
+          lastState = null;
+          lastLocation = null;
         }
-        commit();
+        rewrite = !ok;
+        return ok;
       },
       terminate(options) {
         set("cmi.session_time", U.isoDuration(options.sessionMs));

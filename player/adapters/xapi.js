@@ -4,10 +4,12 @@
  * registration and activity_id to the URL.
  *
  * Statements: attempted (first launch) or resumed (return), experienced
- * per unit opened, answered per test item / evaluation answer, completed
- * (once), passed or failed per post-test attempt, and on leaving suspended
- * (when not finished) followed by terminated. The suspended state is kept
- * in the State API.
+ * per unit opened, answered per test item / evaluation answer (with the
+ * attempt number), completed (once), passed or failed per post-test
+ * attempt, xAPI Video Profile statements per video session, and on leaving
+ * suspended (when not finished) followed by terminated. The suspended state
+ * is kept in the State API. Everything goes through the persistent outbox
+ * (core/outbox.js): kept on this device until the LRS acknowledges it.
  */
 (function (window) {
   "use strict";
@@ -34,7 +36,7 @@
     let activityId = null;
     let client = null;
     let actor = null;
-    let sent = {};
+    let flags = {};
     let sessionStart = Date.now();
     let lastState = null;
     const adapter = { name: "xapi", stateLimit: STATE_LIMIT };
@@ -71,14 +73,24 @@
       actor = L.normaliseActor(U.guarded("actor", () => JSON.parse(p.actor || "null"), null));
       if (!p.endpoint || !actor) throw new GSOG.tracking.NoLmsError("no xAPI launch parameters (endpoint, auth, actor)");
       activityId = p.activity_id || (context.module ? courseIri + "/" + context.module : courseIri);
-      client = new L.LrsClient(p.endpoint, p.auth || "");
+      client = new L.LrsClient(p.endpoint, p.auth || "", "gsog:outbox:" + U.hash([p.endpoint, p.actor, p.registration, activityId].join("|")));
       return client.getState(stateQuery()).catch(() => null).then((saved) => {
-        const resumeState = (saved && saved.state) || "";
-        sent = (saved && saved.sent) || {};
+        // the outbox may hold a newer state than the LRS (it was not sent yet)
+        const queued = client.outbox.docs["state:" + STATE_ID];
+        const latest = (queued && U.guarded("queued state", () => JSON.parse(queued.body), null)) || saved;
+        const resumeState = (latest && latest.state) || "";
+        flags = (latest && latest.flags) || {};
         client.send([about(resumeState ? "resumed" : "attempted")]);
         return { resumeState, entry: resumeState ? "resume" : "ab-initio", mode: "normal" };
       });
     };
+
+    adapter.learnerKey = () => (actor ? JSON.stringify(actor) + "|" + (p.registration || "") + "|" + activityId : null);
+    adapter.onStatus = function (fn) {
+      client.outbox.onChange((s) => fn({ pending: s.pending > 0 && s.retrying, error: s.error, rejected: s.rejected }));
+    };
+    adapter.sync = (ms) => client.outbox.idle(ms);
+    adapter.flushNow = () => client.outbox.flushNow();
 
     adapter.unitVisited = function (unit) {
       const object = {
@@ -90,17 +102,20 @@
     };
 
     adapter.setProgress = function (progress) {
-      if (!progress.completed || sent.completed) return;
-      sent.completed = true;
-      client.send([about("completed", { completion: true, duration: duration() })]);
+      if (!progress.completed || flags.completed) return;
+      flags.completed = true;
+      client.send([{ kind: "completed", statement: about("completed", { completion: true, duration: duration() }) }]);
     };
 
+    /** Every post-test attempt: passed or failed on the launched activity, with score and attempt number. */
     adapter.setScore = function (score) {
-      client.send([about(score.passed ? "passed" : "failed", {
+      const s = about(score.passed ? "passed" : "failed", {
         success: !!score.passed,
         score: { scaled: score.scaled, raw: score.raw, min: score.min, max: score.max },
         duration: duration(),
-      })]);
+      });
+      if (score.attempt) s.context.extensions = { [L.extensionIri(context.content.course, "attempt")]: score.attempt };
+      client.send([{ kind: score.passed ? "passed" : "failed", statement: s }]);
     };
 
     adapter.setObjectives = function () {
@@ -108,25 +123,39 @@
     };
 
     adapter.recordInteraction = function (i) {
-      const a = L.interactionActivity(i, lang);
+      const a = L.interactionActivity(i, lang, context.content.course);
       const c = ctx(i.parent ? { objectType: "Activity", id: i.parent.id } : { objectType: "Activity", id: activityId });
       c.contextActivities.grouping = (c.contextActivities.grouping || []).concat([{ objectType: "Activity", id: activityId }])
         .filter((x, k, all) => all.findIndex((y) => y.id === x.id) === k);
-      client.send([L.statement(actor, "answered", a.object, { result: a.result, context: c, timestamp: i.timestamp.toISOString() })]);
+      if (Object.keys(a.extensions).length) c.extensions = a.extensions;
+      client.send([{ kind: "answered", statement: L.statement(actor, "answered", a.object, { result: a.result, context: c, timestamp: i.timestamp.toISOString() }) }]);
+    };
+
+    /** A video statement (core/video.js builds its body; registration, language and parents are added here). */
+    adapter.recordVideo = function (event) {
+      const body = JSON.parse(JSON.stringify(event.statement));
+      const own = body.context || {};
+      const c = ctx({ objectType: "Activity", id: activityId });
+      c.contextActivities = Object.assign(c.contextActivities || {}, own.contextActivities || {});
+      if (own.extensions) c.extensions = own.extensions;
+      client.send([{ kind: "video", statement: Object.assign(body, { id: U.uuid(), actor, timestamp: new Date().toISOString(), context: c }) }]);
     };
 
     adapter.saveState = function (text) {
-      const doc = JSON.stringify({ state: text, sent });
-      if (doc === lastState) return undefined;
-      lastState = doc;
-      return client.putState(stateQuery(), doc);
+      const doc = JSON.stringify({ state: text, flags });
+      if (doc !== lastState) {
+        lastState = doc;
+        client.putState(stateQuery(), doc);
+      }
+      return client.outbox.persisted;
     };
 
     adapter.terminate = function (options) {
       const result = { duration: duration() };
       const statements = options.suspend ? [about("suspended", result)] : [];
       statements.push(about("terminated", result));
-      return client.sendNow(statements);
+      client.send(statements.map((statement) => ({ statement, kind: statement.verb.display["en-US"] })));
+      client.outbox.flushNow();
     };
 
     return adapter;

@@ -48,16 +48,20 @@
     const leave = () => player.leave();
     window.addEventListener("pagehide", leave);
     window.addEventListener("beforeunload", leave);
+    // Hidden comes before pagehide and is the last moment a page reliably
+    // runs (mobile browsers may discard a hidden page without pagehide;
+    // LMS APIs that commit with synchronous XHR fail during dismissal).
     document.addEventListener("visibilitychange", () => {
-      if (document.visibilityState === "hidden") player.save();
+      if (document.visibilityState === "hidden") player.hidden();
     });
     window.addEventListener("pageshow", (event) => {
       if (event.persisted && player.left) player.showNotice(U.t("session_ended"), "warning");
     });
 
     player.start().catch((err) => {
-      window.console.error("[gsog] start failed:", err);
-      fail(root, U.t("error_start"));
+      const ended = GSOG.adapters.cmi5 && err instanceof GSOG.adapters.cmi5.SessionEndedError;
+      if (!ended) window.console.error("[gsog] start failed:", err);
+      fail(root, ended ? U.t("session_ended") : U.t("error_start"));
     });
   }
 

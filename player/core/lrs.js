@@ -1,11 +1,7 @@
 /*
- * A small xAPI 1.0.3 client for the cmi5 and xAPI adapters: statements,
- * the State API, and the activity definitions of interactions.
- *
- * Every request uses fetch with keepalive, so statements and state sent
- * while the page is being left still reach the LRS. Statements are sent in
- * order: each POST waits for the previous one, and statements queued while
- * one is in flight go together in the next POST.
+ * A small xAPI 1.0.3 client for the cmi5 and xAPI adapters: statements and
+ * the State API through the persistent outbox (core/outbox.js), reads of
+ * state and agent profiles, and the activity definitions of interactions.
  */
 (function (window) {
   "use strict";
@@ -13,65 +9,34 @@
   const GSOG = (window.GSOG = window.GSOG || {});
   const U = GSOG.util;
   const XAPI_VERSION = "1.0.3";
-  /** Browsers allow 64 KiB in flight for all keepalive requests of a page together. */
-  const KEEPALIVE_BUDGET = 60000;
 
   class LrsClient {
-    constructor(endpoint, auth) {
+    /** outboxKey: where this launch's unsent statements and documents wait (see core/outbox.js). */
+    constructor(endpoint, auth, outboxKey) {
       this.endpoint = endpoint.replace(/\/?$/, "/");
       this.auth = auth;
-      this.queue = [];
-      this.chain = Promise.resolve();
-      /** Bytes of keepalive requests not answered yet. */
-      this.inflight = 0;
+      this.outbox = new GSOG.Outbox(outboxKey, (method, resource, query, body, options) =>
+        this.request(method, resource, query, body, options));
     }
 
-    request(method, resource, query, body) {
+    request(method, resource, query, body, options) {
       const url = new URL(resource, this.endpoint);
       Object.keys(query || {}).forEach((key) => {
         if (query[key] !== undefined && query[key] !== null && query[key] !== "") url.searchParams.set(key, query[key]);
       });
       const headers = { "X-Experience-API-Version": XAPI_VERSION };
       if (this.auth) headers.Authorization = this.auth;
-      const init = { method, headers, credentials: "omit" };
+      const init = { method, headers, credentials: "omit", keepalive: !!(options && options.keepalive) };
       if (body !== undefined) {
         init.body = typeof body === "string" ? body : JSON.stringify(body);
         headers["Content-Type"] = "application/json";
       }
-      // Over the browser's keepalive quota fetch fails at once; an ordinary
-      // request is better than none. (No retry after a failure: the LRS may
-      // have stored the statements already.)
-      const size = init.body ? new TextEncoder().encode(init.body).length : 0;
-      init.keepalive = this.inflight + size < KEEPALIVE_BUDGET;
-      if (init.keepalive) this.inflight += size;
-      const done = () => { if (init.keepalive) this.inflight -= size; };
-      return window.fetch(url.toString(), init).then(
-        (response) => { done(); return response; },
-        (err) => { done(); throw err; }
-      );
+      return window.fetch(url.toString(), init);
     }
 
-    /** Queue statements; resolves when they were stored (rejects on an LRS error). */
-    send(statements) {
-      this.queue.push(...statements);
-      this.chain = this.chain.catch(() => undefined).then(() => {
-        if (!this.queue.length) return undefined;
-        const batch = this.queue.splice(0, this.queue.length);
-        return this.request("POST", "statements", null, batch).then((response) => {
-          if (!response.ok) throw new Error("LRS refused " + batch.length + " statement(s): HTTP " + response.status);
-          return response;
-        });
-      });
-      return this.chain;
-    }
-
-    /**
-     * Send now, beside the queue: used when the page is going away and a
-     * chained request would never start. Whatever is still queued goes along.
-     */
-    sendNow(statements) {
-      const batch = this.queue.splice(0, this.queue.length).concat(statements);
-      return this.request("POST", "statements", null, batch);
+    /** Queue statements ([{statement, kind}] or statements); they are kept on this device until the LRS has them. */
+    send(entries, session) {
+      this.outbox.add(entries.map((e) => (e.statement ? e : { statement: e, kind: "" })), session);
     }
 
     getState(query) {
@@ -82,11 +47,18 @@
       });
     }
 
-    putState(query, document) {
-      return this.request("PUT", "activities/state", query, document).then((response) => {
-        if (!response.ok) throw new Error("LRS state " + query.stateId + ": HTTP " + response.status);
-        return response;
+    /** An agent profile document (cmi5LearnerPreferences), or null when there is none. */
+    getAgentProfile(agent, profileId) {
+      return this.request("GET", "agents/profile", { agent: JSON.stringify(agent), profileId }).then((response) => {
+        if (response.status === 404) return null;
+        if (!response.ok) throw new Error("LRS agent profile " + profileId + ": HTTP " + response.status);
+        return response.text().then((text) => (text ? JSON.parse(text) : null));
       });
+    }
+
+    /** Queue the newest state document; it goes out after the statements queued before it. */
+    putState(query, document) {
+      this.outbox.putDocument("state:" + query.stateId, "activities/state", query, document);
     }
   }
 
@@ -130,24 +102,46 @@
     return map;
   };
 
+  /**
+   * Interaction components each xAPI interactionType allows (xAPI 1.0.3
+   * Data 2.4.4.1.4 / 2.0.0 9.4.4.1.4): sequencing orders `choices`,
+   * `steps` belong to performance only.
+   */
+  const COMPONENTS = {
+    choice: ["choices"],
+    sequencing: ["choices"],
+    likert: ["scale"],
+    matching: ["source", "target"],
+    performance: ["steps"],
+  };
+
+  /**
+   * Our own extensions live under the publisher's domain (the course's
+   * base IRI: <origin of base_iri>/xapi/extensions/<name>).
+   */
+  function extensionIri(course, name) {
+    return new URL("/xapi/extensions/" + name, course.iri).toString();
+  }
+
   /** The cmi.interaction activity of an interaction, and the statement result of the learner's answer. */
-  function interactionActivity(i, lang) {
+  function interactionActivity(i, lang, course) {
     const definition = {
       type: "http://adlnet.gov/expapi/activities/cmi.interaction",
       name: langMap(lang, i.description.slice(0, 250)),
       description: langMap(lang, i.description),
-      interactionType: i.type === "long-fill-in" ? "long-fill-in" : i.type,
+      interactionType: i.type,
     };
     if (i.correct !== undefined && i.correct !== null) definition.correctResponsesPattern = [GSOG.tracking.pattern(i.type, i.correct)];
     const components = (list) => list.map((c) => ({ id: c.id, description: langMap(lang, c.text) }));
-    if (i.choices) definition.choices = components(i.choices);
-    if (i.source) definition.source = components(i.source);
-    if (i.target) definition.target = components(i.target);
-    if (i.steps) definition.steps = components(i.steps);
-    if (i.scale) definition.scale = components(i.scale);
+    // the neutral shape names the list of a sequencing item `steps`; xAPI calls it `choices`
+    const lists = { choices: i.choices || (i.type === "sequencing" ? i.steps : null), scale: i.scale, source: i.source, target: i.target, steps: i.steps };
+    (COMPONENTS[i.type] || []).forEach((name) => { if (lists[name]) definition[name] = components(lists[name]); });
     const result = { response: GSOG.tracking.pattern(i.type, i.response) };
     if (i.result === "correct" || i.result === "incorrect") result.success = i.result === "correct";
-    return { object: { objectType: "Activity", id: i.iri, definition }, result };
+    const extensions = {};
+    // which attempt of a test the answer belongs to (1, 2, ...)
+    if (i.attempt) extensions[extensionIri(course, "attempt")] = i.attempt;
+    return { object: { objectType: "Activity", id: i.iri, definition }, result, extensions };
   }
 
   function statement(actor, verbName, object, extra) {
@@ -160,5 +154,5 @@
     }, extra || {});
   }
 
-  GSOG.lrs = { LrsClient, normaliseActor, verb, statement, interactionActivity, langMap, VERBS };
+  GSOG.lrs = { LrsClient, normaliseActor, verb, statement, interactionActivity, langMap, VERBS, extensionIri };
 })(window);

@@ -2,18 +2,17 @@
  * The player's core: page shell (landmarks, menu, previous/next), showing
  * units, completion and progress rules, and the session from start to leave.
  *
- * Units are components registered by units/*.js:
+ * Units are components registered by units/*.js in GSOG.units (see
+ * core/units.js for the contract): the core never names a unit kind.
  *
- *   GSOG.units.register(kind, {
- *     render(unit, ctx) -> Node,          // the unit's body below its <h1>
- *     completeOnVisit(unit) -> boolean,   // optional: opening it is enough
- *   })
- *
- * ctx gives a component what it may touch: t (strings), content, state,
- * masteryScore() (the LMS may override the authored one), complete() to mark
- * the unit done, save() to report and persist, tracking.recordInteraction,
- * announce() for screen readers, and onLeave() to flush work in progress (a
- * reflection being typed) before the learner moves on or the session ends.
+ * ctx gives a component what it may touch: t (strings), content, state and
+ * slice() (the unit's own part of it), masteryScore() (the LMS may override
+ * the authored one), complete() to mark the unit done, save() to report and
+ * persist (resolves {stored, sent}), saveStatus() to tell the learner the
+ * truth about a save, tracking.recordInteraction, announce() for screen
+ * readers, onLeave() to flush work in progress (a reflection being typed)
+ * before the learner moves on or the session ends, and reviewing (Browse or
+ * Review launch: nothing is recorded).
  */
 (function (window) {
   "use strict";
@@ -24,11 +23,11 @@
   const t = U.t;
   const document = window.document;
 
-  const registry = {};
-  GSOG.units = {
-    register(kind, component) { registry[kind] = component; },
-    get(kind) { return registry[kind]; },
-  };
+  /** How long a save may take before the learner is told it is not sent yet. */
+  const SEND_WAIT_MS = 4000;
+
+  /** The SCORM 2004 manifest's primary objective (builder/writers/scorm2004.py). */
+  const PRIMARY_OBJECTIVE = "course-mastery";
 
   /** Rounded to 4 decimals, as SCORM 2004 real(10,7) and humans both like it. */
   const round4 = (x) => Math.round(x * 10000) / 10000;
@@ -56,9 +55,11 @@
       // A module without required units (the pre-test, the reference shelf)
       // is complete when everything in it was done.
       this.required = required.length ? required : this.order.slice();
-      this.postTest = this.order.find((id) => {
-        const u = this.content.units[id];
-        return u.kind === "assessment" && u.role === "post";
+      // the unit whose result is this launch's score (the post-test), if its kind says so
+      this.scoring = this.order.find((id) => {
+        const unit = this.content.units[id];
+        const component = GSOG.units.get(unit.kind);
+        return !!(component && component.scores && component.scores(unit));
       }) || null;
       this.state = new GSOG.State(this.content);
       this.masteryOverride = null;
@@ -78,6 +79,8 @@
         type: "button", class: "gsog-menu-toggle", "aria-expanded": "false", "aria-controls": "gsog-menu",
         text: t("menu"), on: { click: () => this.toggleMenu() },
       });
+      // the truth about saving, for everyone: shown only when something is not (yet) stored
+      this.saveIndicator = el("p", { class: "gsog-save-indicator", role: "status", hidden: true });
       this.exitButton = el("button", {
         type: "button", class: "gsog-exit", text: t("exit"), on: { click: () => this.exit() },
       });
@@ -87,6 +90,7 @@
           el("label", { for: "gsog-progress", text: t("progress") }), this.progress, this.progressText,
         ]),
         el("div", { class: "gsog-header-actions" }, [this.menuToggle, this.exitButton]),
+        this.saveIndicator,
       ]);
       this.menu = el("nav", { id: "gsog-menu", class: "gsog-menu", "aria-label": t("course_menu") });
       this.menuLinks = {};
@@ -175,11 +179,15 @@
         const restored = GSOG.State.restore(this.content, session.resumeState);
         if (restored) this.state = restored;
         this.session = session;
+        this.reviewing = session.mode === "review" || session.mode === "browse";
+        this.tracking.onRetry = () => { this.report(); this.save(); };
+        this.tracking.onStatus((status) => this.showSaveStatus(status));
         let first = this.order[0];
         const resumeAt = restored && restored.current;
         if (resumeAt && this.order.indexOf(resumeAt) >= 0) first = resumeAt;
         else if (session.location && this.order.indexOf(session.location) >= 0) first = session.location;
         this.goTo(first, { focus: false });
+        if (this.reviewing) this.showNotice(t("review_mode"), "info");
         if (restored && first !== this.order[0]) {
           this.notice.appendChild(el("p", { text: t("resumed", { title: this.content.units[first].title }) }));
           this.notice.classList.add("gsog-notice-info");
@@ -190,17 +198,39 @@
       });
     }
 
+    /** The header's saving status: silent while all is well, explicit when the LMS/LRS does not have the learner's work. */
+    showSaveStatus(status) {
+      if (!this.saveIndicator) return;
+      let text = "";
+      if (status.rejected) text = t("not_recorded");
+      else if (status.pending) text = t("saved_not_sent");
+      this.saveIndicator.textContent = text;
+      this.saveIndicator.hidden = !text;
+      this.saveIndicator.className = "gsog-save-indicator" + (text ? " is-warning" : "");
+    }
+
+    /** The page is being hidden (maybe for good): report, save and push out what waits, without ending the session. */
+    hidden() {
+      if (!this.session || this.left) return;
+      this.leaveHandlers.forEach((fn) => U.guarded("leave handler", fn));
+      this.report();
+      this.save();
+      this.tracking.flushNow();
+    }
+
     /** Leave the course (pagehide, beforeunload, exit button): save and terminate exactly once. */
     leave() {
       if (this.left) return;
-      this.left = true;
       this.leaveHandlers.forEach((fn) => U.guarded("leave handler", fn));
       this.report();
       this.tracking.saveState(this.state);
+      this.left = true;
       this.tracking.terminate({ suspend: !this.isFinished() });
     }
 
     exit() {
+      const finished = this.isFinished();
+      const pending = this.tracking.status.pending;
       this.leave();
       const url = this.tracking.adapter.exitUrl;
       if (url) {
@@ -209,7 +239,16 @@
       }
       this.unitHost.textContent = "";
       this.unitHost.appendChild(el("h1", { tabindex: "-1", text: t("exit_title") }));
-      this.unitHost.appendChild(el("p", { text: this.isFinished() ? t("exit_done") : t("exit_later") }));
+      // a module launched on its own is one part of the course: say which was finished
+      const partial = this.modules.length < this.content.modules.length;
+      let message = t("exit_later");
+      if (finished) message = partial ? t("exit_module_done", { module: this.modules[0].title }) : t("exit_done");
+      this.unitHost.appendChild(el("p", { text: message }));
+      if (pending || this.tracking.offline) {
+        this.unitHost.appendChild(el("p", { class: "gsog-warning", text: this.tracking.offline ? t("offline_notice") : t("exit_not_sent") }));
+      }
+      const result = this.result();
+      if (result && result.final && !result.passed) this.unitHost.appendChild(el("p", { text: t("test_no_attempts_left") }));
       this.prevButton.hidden = true;
       this.nextButton.hidden = true;
       this.exitButton.disabled = true;
@@ -227,7 +266,7 @@
       this.currentId = id;
       this.state.current = id;
       this.state.visited.add(id);
-      const component = registry[unit.kind];
+      const component = GSOG.units.get(unit.kind);
       const module = this.moduleOf[id];
       const position = this.order.indexOf(id);
       const titleId = U.uid("unit-title");
@@ -251,6 +290,7 @@
       // cache, or leaving was cancelled) nothing reaches the LMS any more.
       if (this.left) this.showNotice(t("session_ended"), "warning");
       else if (this.tracking.offline) this.showNotice(t("offline_notice"), "warning");
+      else if (this.reviewing) this.showNotice(t("review_mode"), "info");
       if (component && component.completeOnVisit && component.completeOnVisit(unit)) {
         this.complete(id, { quiet: true, save: false }); // saved below with the visit
       }
@@ -311,17 +351,20 @@
         t,
         content: this.content,
         state: this.state,
+        slice: () => this.state.slice(unit.id),
         tracking: this.tracking,
+        reviewing: this.reviewing,
         masteryScore: () => this.masteryFor(unit),
         complete: (opts) => this.complete(unit.id, opts),
-        save: () => { this.report(); this.save(); },
+        save: () => { this.report(); return this.save(); },
+        saveStatus: (node, messages) => { this.report(); return this.saveStatus(node, messages); },
         announce: (message) => this.announce(message),
         onLeave: (fn) => this.leaveHandlers.push(fn),
       };
     }
 
     masteryFor(unit) {
-      if (unit.id === this.postTest && this.masteryOverride !== null) return this.masteryOverride;
+      if (unit.id === this.scoring && this.masteryOverride !== null) return this.masteryOverride;
       return unit.mastery_score;
     }
 
@@ -353,40 +396,45 @@
      */
     isFinished() {
       if (!this.isCompleted()) return false;
-      const result = this.postTestResult();
-      if (!result || result.passed) return true;
-      const max = result.unit.max_attempts;
-      return max !== null && this.state.assessments[this.postTest].attempts >= max;
+      const result = this.result();
+      return !result || result.passed || result.final;
     }
 
-    /** The post-test's latest submitted attempt (what the LMS gets as score), or null. */
-    postTestResult() {
-      if (!this.postTest) return null;
-      const unit = this.content.units[this.postTest];
-      const saved = this.state.assessments[this.postTest];
-      if (!saved || !saved.history.length) return null;
-      const percent = saved.history[saved.history.length - 1];
-      const result = saved.submitted && GSOG.assessment ? GSOG.assessment.grade(unit, saved) : null;
-      return { unit, percent, passed: percent / 100 >= this.masteryFor(unit) - 1e-9, detail: result };
+    /** The scoring unit's latest submitted attempt (what the LMS gets as score), or null. */
+    result() {
+      if (!this.scoring) return null;
+      const unit = this.content.units[this.scoring];
+      const component = GSOG.units.get(unit.kind);
+      const found = component.result(unit, this.state.slice(this.scoring), { masteryScore: () => this.masteryFor(unit), content: this.content });
+      return found ? Object.assign({ unit }, found) : null;
     }
 
     /** Report progress, score and learning-goal objectives to the LMS (the wrapper drops repeats). */
     report() {
-      if (!this.session) return;
+      if (!this.session || this.reviewing) return;
       this.tracking.setProgress({ completed: this.isCompleted(), progressMeasure: this.progressMeasure() });
-      const result = this.postTestResult();
+      const result = this.result();
       if (result) {
         this.tracking.setScore({
           raw: result.percent, min: 0, max: 100, scaled: round4(result.percent / 100), passed: result.passed,
+          attempt: result.attempt, final: !!result.final,
+          activity: { id: result.activity, name: result.unit.title },
         });
       }
       this.tracking.setObjectives(this.objectives(result));
     }
 
-    /** One objective per learning goal: completion from the units that teach it, success from the post-test. */
+    /**
+     * One objective per learning goal, by one rule: completion from the
+     * required units that teach it; success and score from the latest
+     * submitted post-test attempt only. A goal that attempt did not test is
+     * `tested: false` (unknown), never the result of an older attempt. Plus
+     * the primary objective (`primary`, the course's mastery) once there is
+     * a result.
+     */
     objectives(result) {
       const mastery = result ? this.masteryFor(result.unit) : null;
-      return this.content.goals.map((goal) => {
+      const list = this.content.goals.map((goal) => {
         const units = this.required.filter((id) => (this.content.units[id].goals || []).indexOf(goal.id) >= 0);
         const objective = { id: goal.id };
         if (units.length) {
@@ -394,18 +442,57 @@
           objective.progressMeasure = round4(done / units.length);
           objective.completed = done === units.length;
         }
-        const tally = result && result.detail ? result.detail.goals[goal.id] : null;
+        const tally = result ? result.goals[goal.id] : null;
         if (tally && tally[1]) {
           objective.scaled = round4(tally[0] / tally[1]);
           objective.passed = objective.scaled >= mastery - 1e-9;
+        } else if (result && result.testable.indexOf(goal.id) >= 0) {
+          objective.tested = false;
         }
         return objective;
       }).filter((o) => Object.keys(o).length > 1);
+      if (result) {
+        list.push({
+          id: PRIMARY_OBJECTIVE, primary: true, scaled: round4(result.percent / 100), passed: result.passed,
+          completed: this.isCompleted(), progressMeasure: this.progressMeasure(),
+        });
+      }
+      return list;
     }
 
+    /**
+     * Persist the state. Resolves {stored, sent}: stored when the LMS (or,
+     * for xAPI, this device's outbox) has it; sent when the LMS/LRS
+     * confirmed everything so far within a few seconds.
+     */
     save() {
-      if (!this.session || this.left) return;
-      this.tracking.saveState(this.state);
+      if (!this.session || this.left) return Promise.resolve({ stored: false, sent: false });
+      return this.tracking.saveState(this.state).then((answer) => {
+        if (!answer.stored) return { stored: false, sent: false };
+        return this.tracking.sync(SEND_WAIT_MS).then((sent) => ({ stored: true, sent }));
+      });
+    }
+
+    /**
+     * Show the truth about a save in `node`: `messages.sent` once the LMS/LRS
+     * has it, else "kept on this device, not sent yet" until it is (the
+     * message updates itself), or "not saved" when even that failed.
+     */
+    saveStatus(node, messages) {
+      const show = (answer) => {
+        if (this.tracking.offline) node.textContent = messages.local || t("saved_on_device_only");
+        else if (answer.sent) node.textContent = messages.sent;
+        else if (answer.stored || this.tracking.status.pending) node.textContent = messages.pending || t("saved_not_sent");
+        else node.textContent = t("not_saved");
+        return answer;
+      };
+      return this.save().then((answer) => {
+        show(answer);
+        if (!answer.sent && !this.tracking.offline) {
+          this.tracking.sync(0).then((sent) => { if (sent && node.isConnected) show({ stored: true, sent: true }); });
+        }
+        return answer;
+      });
     }
   }
 

@@ -1,20 +1,26 @@
 /*
- * The learner's state: where they are, what they visited and completed, their
- * test attempts, reflection answers and evaluation answers.
+ * The learner's state: where they are, what they visited and completed, and
+ * one slice per unit that keeps learner data (test attempts, reflection
+ * answers, evaluation answers). Each unit kind owns its slice and its
+ * compact form (see core/units.js); this file only knows how to put the
+ * slices together within the format's limit.
  *
  * It is saved as suspend data, which SCORM 1.2 limits to 4096 characters
- * (SCORM 2004: 64000), so the saved form is compact JSON: units and items
- * are numbered by their position in the content document instead of named,
- * sets of units are bit strings, answers are short digit strings. A
+ * (SCORM 2004: 64000), so the saved form is compact JSON: units are
+ * numbered by their position in the content document instead of named,
+ * sets of units are bit strings. The text is ASCII only (every other
+ * character is a \u escape), so its length in characters is also its length
+ * in bytes: an LMS that counts UTF-8 bytes gets no more than the limit. A
  * fingerprint of the content guards those positions: state saved by another
- * version of the package is ignored rather than misread.
+ * version of the package is ignored rather than misread. `q` counts saves,
+ * so of two copies (the LMS's and this browser's backup) the newer wins.
  */
 (function (window) {
   "use strict";
 
   const GSOG = (window.GSOG = window.GSOG || {});
   const U = GSOG.util;
-  const FORMAT_VERSION = 1;
+  const FORMAT_VERSION = 2;
 
   /** Every unit id in course order (a unit is listed by one module). */
   function courseUnitIds(content) {
@@ -27,13 +33,15 @@
     const parts = [content.course.id, content.course.version, content.course.lang, ids.join(",")];
     ids.forEach((id) => {
       const unit = content.units[id];
-      if (unit && unit.kind === "assessment") parts.push(unit.items.map((i) => i.id).join(","));
-      if (unit && unit.kind === "evaluation") {
-        parts.push([unit.likert_items, unit.competence_items, unit.open_questions]
-          .map((list) => list.map((q) => q.id).join(",")).join(";"));
-      }
+      const codec = unit ? GSOG.units.codec(unit.kind) : null;
+      if (codec && codec.fingerprint) parts.push(codec.fingerprint(unit));
     });
     return U.hash(parts.join("|"));
+  }
+
+  /** JSON with every non-ASCII character escaped: characters == UTF-8 bytes. */
+  function asciiJson(value) {
+    return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
   }
 
   const isInt = (v) => typeof v === "number" && Number.isInteger(v) && v >= 0;
@@ -41,95 +49,87 @@
 
   class State {
     constructor(content) {
+      this.content = content;
       this.unitIds = courseUnitIds(content);
       this.fingerprint = fingerprint(content, this.unitIds);
       this.current = null;
       this.visited = new Set();
       this.completed = new Set();
-      /** unit id -> {attempts, seed, submitted, history: [percent], responses: {itemIndex: code}} */
-      this.assessments = {};
-      /** unit id -> {text, rating (number|null), saved} */
-      this.reflections = {};
-      /** unit id -> {submitted, likert, before, after, open: [text]} (answers as digit strings, "-" = none) */
-      this.evaluations = {};
-      /** Small flags an adapter keeps between sessions (cmi5: which statements were sent). */
+      /** unit id -> the slice its kind keeps (see core/units.js) */
+      this.slices = {};
+      /** Small flags an adapter keeps between sessions (xAPI: which results the LRS acknowledged). */
       this.extra = {};
+      /** Save counter: the higher of two copies of the state is the newer one. */
+      this.seq = 0;
       /** True when the last serialise() had to shorten free texts to fit the format's limit. */
       this.truncated = false;
+      /** Size of the last serialise() result. */
+      this.size = { chars: 0, bytes: 0 };
     }
 
-    assessment(id) {
-      if (!this.assessments[id]) {
-        this.assessments[id] = { attempts: 0, seed: 0, submitted: false, history: [], responses: {} };
+    /** The slice of unit `id`, created empty on first use. */
+    slice(id) {
+      if (!this.slices[id]) {
+        const unit = this.content.units[id];
+        const codec = unit ? GSOG.units.codec(unit.kind) : null;
+        this.slices[id] = codec ? codec.create(unit) : {};
       }
-      return this.assessments[id];
-    }
-
-    reflection(id) {
-      if (!this.reflections[id]) this.reflections[id] = { text: "", rating: null, saved: false };
-      return this.reflections[id];
-    }
-
-    evaluation(id) {
-      if (!this.evaluations[id]) {
-        this.evaluations[id] = { submitted: false, likert: "", before: "", after: "", open: [] };
-      }
-      return this.evaluations[id];
+      return this.slices[id];
     }
 
     _index(id) {
       return this.unitIds.indexOf(id);
     }
 
-    /** The compact object; `texts` maps each free text to its (possibly shortened) value. */
-    _compact(texts) {
+    _codec(id) {
+      const unit = this.content.units[id];
+      return unit ? GSOG.units.codec(unit.kind) : null;
+    }
+
+    /** Every free text of every slice, as [[globalKey, value]]. */
+    _texts() {
+      const all = [];
+      Object.keys(this.slices).forEach((id) => {
+        const codec = this._codec(id);
+        if (codec && codec.texts) codec.texts(this.slices[id]).forEach(([key, value]) => all.push([id + "\u0000" + key, value]));
+      });
+      return all;
+    }
+
+    /** The compact object; `cut` maps text keys to their shortened length; `drop` lists slices left out. */
+    _compact(cut, drop) {
       const flags = (set) => U.encodeBits(this.unitIds.map((id) => set.has(id)));
-      const out = { v: FORMAT_VERSION, h: this.fingerprint, c: Math.max(0, this._index(this.current)) };
+      const out = { v: FORMAT_VERSION, h: this.fingerprint, q: this.seq, c: Math.max(0, this._index(this.current)) };
       out.s = flags(this.visited);
       out.d = flags(this.completed);
-      const a = {};
-      Object.keys(this.assessments).forEach((id) => {
-        const s = this.assessments[id];
-        if (!s.attempts && !s.seed) return;
-        a[this._index(id)] = [s.attempts, s.seed ? s.seed.toString(36) : "", s.submitted ? 1 : 0,
-          s.history.join(","), texts.dropResponses ? {} : s.responses];
+      const slices = {};
+      Object.keys(this.slices).forEach((id) => {
+        const codec = this._codec(id);
+        if (!codec || drop.indexOf(id) >= 0) return;
+        const texts = { get: (key, value) => { const k = id + "\u0000" + key; return k in cut ? value.slice(0, cut[k]) : value; } };
+        const compact = codec.encode(this.slices[id], texts, this.content.units[id]);
+        if (compact !== null && compact !== undefined) slices[this._index(id)] = compact;
       });
-      if (Object.keys(a).length) out.a = a;
-      const r = {};
-      Object.keys(this.reflections).forEach((id) => {
-        const s = this.reflections[id];
-        if (!s.text && s.rating === null && !s.saved) return;
-        r[this._index(id)] = [texts.get("r:" + id, s.text), s.rating === null ? -1 : s.rating, s.saved ? 1 : 0];
-      });
-      if (Object.keys(r).length) out.r = r;
-      const e = {};
-      Object.keys(this.evaluations).forEach((id) => {
-        const s = this.evaluations[id];
-        if (!s.submitted && !/[0-9]/.test(s.likert + s.before + s.after) && !s.open.some(Boolean)) return;
-        e[this._index(id)] = [s.submitted ? 1 : 0, s.likert, s.before, s.after,
-          s.open.map((text, i) => texts.get("e:" + id + ":" + i, text))];
-      });
-      if (Object.keys(e).length) out.e = e;
+      if (Object.keys(slices).length) out.u = slices;
       if (Object.keys(this.extra).length) out.x = this.extra;
       return out;
     }
 
     /**
-     * The state as a string of at most `limit` characters. When the learner's
-     * own texts do not fit (four long reflections exceed SCORM 1.2's 4096),
-     * the longest texts are shortened first, so every answer keeps as much as
-     * the LMS can hold; `truncated` tells the interface to warn the learner.
+     * The state as an ASCII string of at most `limit` characters (= bytes).
+     * When the learner's own texts do not fit (four long reflections exceed
+     * SCORM 1.2's 4096), the longest texts are shortened first, so every
+     * answer keeps as much as the LMS can hold; `truncated` tells the
+     * interface to warn the learner.
      */
     serialise(limit) {
       const max = limit || Infinity;
+      this.seq += 1;
       const cut = {};
-      const texts = { get: (key, value) => (key in cut ? value.slice(0, cut[key]) : value), dropResponses: false };
-      let text = JSON.stringify(this._compact(texts));
+      const drop = [];
+      let text = asciiJson(this._compact(cut, drop));
       this.truncated = false;
-      const all = [];
-      Object.keys(this.reflections).forEach((id) => all.push(["r:" + id, this.reflections[id].text]));
-      Object.keys(this.evaluations).forEach((id) =>
-        this.evaluations[id].open.forEach((value, i) => all.push(["e:" + id + ":" + i, value])));
+      const all = this._texts();
       let guard = 0;
       while (text.length > max && guard < 200) {
         guard += 1;
@@ -145,17 +145,16 @@
         if (target >= longest) target = longest - Math.max(1, Math.ceil(over / ties));
         cut[key] = Math.max(0, target);
         this.truncated = true;
-        text = JSON.stringify(this._compact(texts));
+        text = asciiJson(this._compact(cut, drop));
       }
-      if (text.length > max) {
-        // Should not happen with the course's limits; keep navigation state at any cost.
-        texts.dropResponses = true;
-        text = JSON.stringify(this._compact(texts));
-        if (text.length > max) {
-          const core = this._compact(texts);
-          text = JSON.stringify({ v: core.v, h: core.h, c: core.c, s: core.s, d: core.d });
-        }
+      // Should not happen with the course's limits; keep navigation state at any cost.
+      const ids = Object.keys(this.slices);
+      while (text.length > max && drop.length < ids.length) {
+        drop.push(ids[drop.length]);
+        this.truncated = true;
+        text = asciiJson(this._compact(cut, drop));
       }
+      this.size = { chars: text.length, bytes: new window.TextEncoder().encode(text).length };
       return text;
     }
 
@@ -171,54 +170,35 @@
       const state = new State(content);
       if (!data || data.v !== FORMAT_VERSION || data.h !== state.fingerprint) return null;
       const ids = state.unitIds;
-      const idAt = (key) => {
-        const i = Number(key);
-        return Number.isInteger(i) && i >= 0 && i < ids.length ? ids[i] : null;
-      };
+      if (isInt(data.q)) state.seq = data.q;
       if (isInt(data.c) && data.c < ids.length) state.current = ids[data.c];
       [["s", state.visited], ["d", state.completed]].forEach(([key, set]) => {
         const flags = isStr(data[key]) ? U.decodeBits(data[key], ids.length) : null;
         if (flags) flags.forEach((on, i) => { if (on) set.add(ids[i]); });
       });
-      Object.keys(data.a || {}).forEach((key) => {
-        const id = idAt(key);
-        const v = data.a[key];
-        if (!id || !Array.isArray(v) || v.length < 5 || !isInt(v[0]) || !isStr(v[1]) || !isStr(v[3])) return;
-        const responses = {};
-        if (v[4] && typeof v[4] === "object") {
-          Object.keys(v[4]).forEach((k) => { if (isStr(v[4][k])) responses[k] = v[4][k]; });
-        }
-        state.assessments[id] = {
-          attempts: v[0],
-          seed: v[1] ? parseInt(v[1], 36) || 0 : 0,
-          submitted: v[2] === 1,
-          history: v[3] ? v[3].split(",").map(Number).filter((n) => n >= 0 && n <= 100) : [],
-          responses,
-        };
-      });
-      Object.keys(data.r || {}).forEach((key) => {
-        const id = idAt(key);
-        const v = data.r[key];
-        if (!id || !Array.isArray(v) || !isStr(v[0])) return;
-        state.reflections[id] = { text: v[0], rating: Number.isInteger(v[1]) && v[1] >= 0 ? v[1] : null, saved: v[2] === 1 };
-      });
-      Object.keys(data.e || {}).forEach((key) => {
-        const id = idAt(key);
-        const v = data.e[key];
-        if (!id || !Array.isArray(v) || v.length < 5 || !Array.isArray(v[4])) return;
-        state.evaluations[id] = {
-          submitted: v[0] === 1,
-          likert: isStr(v[1]) ? v[1] : "",
-          before: isStr(v[2]) ? v[2] : "",
-          after: isStr(v[3]) ? v[3] : "",
-          open: v[4].map((x) => (isStr(x) ? x : "")),
-        };
+      Object.keys(data.u || {}).forEach((key) => {
+        const i = Number(key);
+        const id = Number.isInteger(i) && i >= 0 && i < ids.length ? ids[i] : null;
+        const codec = id ? state._codec(id) : null;
+        if (!codec) return;
+        const slice = U.guarded("restore " + id, () => codec.decode(data.u[key], content.units[id]), null);
+        if (slice) state.slices[id] = slice;
       });
       if (data.x && typeof data.x === "object" && !Array.isArray(data.x)) state.extra = data.x;
       return state;
+    }
+
+    /** The newer of two saved texts (by save counter), either may be empty. */
+    static newer(content, a, b) {
+      const sa = State.restore(content, a);
+      const sb = State.restore(content, b);
+      if (!sa) return sb ? b : a;
+      if (!sb) return a;
+      return sb.seq > sa.seq ? b : a;
     }
   }
 
   GSOG.State = State;
   GSOG.courseUnitIds = courseUnitIds;
+  GSOG.asciiJson = asciiJson;
 })(window);

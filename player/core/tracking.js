@@ -7,8 +7,11 @@
  *   setScore({raw, min, max, scaled, passed})
  *   setObjectives([{id, completed, progressMeasure, scaled, passed}])   (learning goals)
  *   recordInteraction({id, iri, type, description, objectives, response, correct, result, ...})
- *   saveState(state)             (a GSOG.State; serialised within the format's limit)
+ *   saveState(state)             -> Promise<{stored}>  (a GSOG.State; serialised within the format's limit)
  *   unitVisited(unit)            (optional for adapters: xAPI "experienced")
+ *   recordVideo(event)           (optional for adapters: xAPI Video Profile, see core/video.js)
+ *   sync(ms)                     -> Promise<boolean>: everything so far reached the LMS/LRS
+ *   onStatus(fn)                 fn({pending, error, local, rejected}) on every change
  *   terminate({suspend})
  *
  * One adapter per format (adapters/*.js) implements the same methods against
@@ -18,6 +21,14 @@
  * and an LMS error is logged instead of breaking the course. When no LMS is
  * found (a package opened outside an LMS, a preview), tracking falls back to
  * this browser's localStorage and the player says so.
+ *
+ * Honesty: an adapter's saveState answers whether the LMS stored the state
+ * (SCORM: SetValue and Commit returned "true"; xAPI/cmi5: the outbox has
+ * it on this device and sends it until the LRS acknowledges). When the LMS
+ * did not store it, the state is kept in this browser as a backup, the
+ * learner is told, and the whole report (status, score, objectives, state)
+ * is written again with backoff until the LMS takes it. On the next launch
+ * the newer of the LMS's and the backup's state is resumed.
  *
  * Interaction values are passed in one neutral shape and each adapter writes
  * its own format:
@@ -106,11 +117,14 @@
       setObjectives() {},
       recordInteraction() {},
       saveState(text) {
-        if (storage) U.guarded("save local state", () => storage.setItem(key, text));
+        return storage ? U.guarded("save local state", () => { storage.setItem(key, text); return true; }, false) : false;
       },
       terminate() {},
     };
   }
+
+  const RETRY_MIN = 2000;
+  const RETRY_MAX = 60000;
 
   class Tracking {
     constructor(adapter, context) {
@@ -121,10 +135,35 @@
       this.terminated = false;
       this.sessionStart = Date.now();
       this._sent = {};
+      this._listeners = [];
+      this._retryDelay = 0;
+      this._retryTimer = null;
+      /** Called before a retry so the player can write its whole report again. */
+      this.onRetry = null;
+      this.status = { pending: false, error: null, local: false, rejected: 0 };
+      this._storage = U.guarded("localStorage", () => window.localStorage, null);
     }
 
     get stateLimit() {
       return this.adapter.stateLimit || 64000;
+    }
+
+    /** Where this learner's backup of the state lives in this browser (null: the adapter keeps its own). */
+    _backupKey() {
+      const c = this.context.content.course;
+      const who = this.adapter.learnerKey ? this.adapter.learnerKey() : null;
+      if (!who) return null;
+      return "gsog:backup:" + [this.adapter.name, c.id, c.version, c.lang, c.sector, this.context.module || "all", U.hash(who)].join(":");
+    }
+
+    _readBackup() {
+      const key = this._backupKey();
+      return key && this._storage ? U.guarded("read backup", () => this._storage.getItem(key), null) : null;
+    }
+
+    _writeBackup(text) {
+      const key = this._backupKey();
+      if (key && this._storage) U.guarded("keep backup", () => this._storage.setItem(key, text));
     }
 
     /** Connect to the LMS; resolves with what it knows of earlier sessions. */
@@ -140,8 +179,25 @@
         })
         .then((result) => {
           this.started = true;
-          return Object.assign({ resumeState: "", entry: "", masteryScore: null, mode: "normal" }, result || {});
+          const session = Object.assign({ resumeState: "", entry: "", masteryScore: null, mode: "normal" }, result || {});
+          // The LMS may have missed the last saves (it failed, or the page closed first): resume the newer copy.
+          const backup = this._readBackup();
+          if (backup) session.resumeState = GSOG.State.newer(this.context.content, session.resumeState, backup);
+          if (typeof this.adapter.onStatus === "function") this.adapter.onStatus((s) => this._setStatus(s));
+          this._setStatus({ local: this.offline });
+          return session;
         });
+    }
+
+    /** Listen to the saving status: fn({pending, error, local, rejected}). */
+    onStatus(fn) {
+      this._listeners.push(fn);
+      fn(this.status);
+    }
+
+    _setStatus(change) {
+      this.status = Object.assign({}, this.status, change);
+      this._listeners.forEach((fn) => U.guarded("status listener", () => fn(this.status)));
     }
 
     _call(method, args, dedupeKey) {
@@ -174,16 +230,64 @@
       return this._call("recordInteraction", [Object.assign({ timestamp: new Date() }, interaction)]);
     }
 
+    /** A video event (core/video.js); only formats that send xAPI act on it. */
+    recordVideo(event) {
+      if (typeof this.adapter.recordVideo !== "function") return undefined;
+      return this._call("recordVideo", [event]);
+    }
+
     /** The learner opened a unit (only formats that report each unit, xAPI, act on it). */
     unitVisited(unit) {
       if (typeof this.adapter.unitVisited !== "function") return undefined;
       return this._call("unitVisited", [{ id: unit.id, title: unit.title, kind: unit.kind }]);
     }
 
-    /** Persist the state (and the current unit as location) now. */
+    /**
+     * Persist the state (and the current unit as location) now. Resolves
+     * {stored}: true when the LMS has it (SCORM committed it; xAPI/cmi5: the
+     * outbox has it on this device, see sync() for "sent").
+     */
     saveState(state) {
+      if (!this.started || this.terminated) return Promise.resolve({ stored: false });
       const text = state.serialise(this.stateLimit);
-      return this._call("saveState", [text, { location: state.current || "" }]);
+      const answer = this._call("saveState", [text, { location: state.current || "" }]);
+      return Promise.resolve(answer).then((ok) => {
+        const stored = ok !== false;
+        if (stored) {
+          if (this._retryDelay) this._retryDelay = 0;
+          if (this.adapter.name.indexOf("scorm") === 0) this._setStatus({ pending: false, error: null });
+        } else {
+          // keep it here, tell the learner, write everything again later
+          this._writeBackup(text);
+          this._sent = {};
+          this._setStatus({ pending: true, error: "lms" });
+          this._scheduleRetry();
+        }
+        if (stored && this._backupKey()) this._writeBackup(text);
+        return { stored };
+      });
+    }
+
+    _scheduleRetry() {
+      if (this._retryTimer !== null || this.terminated) return;
+      this._retryDelay = Math.min(RETRY_MAX, this._retryDelay ? this._retryDelay * 2 : RETRY_MIN);
+      this._retryTimer = window.setTimeout(() => {
+        this._retryTimer = null;
+        if (this.terminated) return;
+        if (this.onRetry) U.guarded("retry", () => this.onRetry());
+      }, this._retryDelay);
+    }
+
+    /** Resolves true when everything reported so far reached the LMS/LRS (false after `ms`). */
+    sync(ms) {
+      if (this.offline) return Promise.resolve(false);
+      if (typeof this.adapter.sync === "function") return this.adapter.sync(ms);
+      return Promise.resolve(!this.status.pending);
+    }
+
+    /** The page is being hidden or left: push out what waits, now. */
+    flushNow() {
+      if (typeof this.adapter.flushNow === "function") U.guarded("flush", () => this.adapter.flushNow());
     }
 
     /** End the session, once: suspend when the learner will come back to finish. */
@@ -194,6 +298,7 @@
         sessionMs: Date.now() - this.sessionStart,
       }]);
       this.terminated = true;
+      window.clearTimeout(this._retryTimer);
       return result;
     }
   }

@@ -73,9 +73,35 @@
     return out;
   }
 
+  /**
+   * slice: {submitted, likert, before, after, open: [text]} (answers as digit strings, "-" = none);
+   * compact: [submitted, likert, before, after, [open texts]]. Open texts may be shortened to fit.
+   */
+  const codec = {
+    create() {
+      return { submitted: false, likert: "", before: "", after: "", open: [] };
+    },
+    encode(s, texts) {
+      if (!s.submitted && !/[0-9]/.test(s.likert + s.before + s.after) && !s.open.some(Boolean)) return null;
+      return [s.submitted ? 1 : 0, s.likert, s.before, s.after, s.open.map((text, i) => texts.get("open" + i, text))];
+    },
+    decode(v) {
+      if (!Array.isArray(v) || v.length < 5 || !Array.isArray(v[4])) return null;
+      const str = (x) => (typeof x === "string" ? x : "");
+      return { submitted: v[0] === 1, likert: str(v[1]), before: str(v[2]), after: str(v[3]), open: v[4].map(str) };
+    },
+    texts(s) {
+      return s.open.map((text, i) => ["open" + i, text]);
+    },
+    fingerprint(unit) {
+      return [unit.likert_items, unit.competence_items, unit.open_questions].map((list) => list.map((q) => q.id).join(",")).join(";");
+    },
+  };
+
   GSOG.units.register("evaluation", {
+    state: codec,
     render(unit, ctx) {
-      const saved = ctx.state.evaluation(unit.id);
+      const saved = ctx.slice();
       const done = saved.submitted;
       const status = el("div", { class: "gsog-save-status", role: "status", tabindex: "-1" });
       const nL = unit.likert_items.length;
@@ -111,7 +137,7 @@
         el("div", { class: "gsog-actions" }, [submit]),
         status,
       ]);
-      if (done) status.textContent = t("evaluation_thanks");
+      if (done) status.textContent = ctx.tracking.status.pending ? t("evaluation_not_sent") : t("evaluation_thanks");
       form.addEventListener("submit", (event) => {
         event.preventDefault();
         if (saved.submitted) return;
@@ -119,9 +145,10 @@
         interactions(unit, saved, ctx).forEach((i) => ctx.tracking.recordInteraction(i));
         form.querySelectorAll("fieldset, textarea, button").forEach((node) => { node.disabled = true; });
         ctx.complete({ quiet: true, save: false });
-        ctx.save();
-        status.textContent = t("evaluation_thanks");
+        // "sent" only once the LMS/LRS confirmed it; until then the truth, updated when it arrives
+        status.textContent = t("sending");
         status.focus();
+        ctx.saveStatus(status, { sent: t("evaluation_thanks"), pending: t("evaluation_not_sent") });
       });
       return form;
     },

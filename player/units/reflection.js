@@ -12,9 +12,28 @@
   const el = U.el;
   const t = U.t;
 
+  /** slice: {text, rating (number|null), saved}; compact: [text, rating or -1, saved]. The text may be shortened to fit. */
+  const codec = {
+    create() {
+      return { text: "", rating: null, saved: false };
+    },
+    encode(s, texts) {
+      if (!s.text && s.rating === null && !s.saved) return null;
+      return [texts.get("text", s.text), s.rating === null ? -1 : s.rating, s.saved ? 1 : 0];
+    },
+    decode(v) {
+      if (!Array.isArray(v) || typeof v[0] !== "string") return null;
+      return { text: v[0], rating: Number.isInteger(v[1]) && v[1] >= 0 ? v[1] : null, saved: v[2] === 1 };
+    },
+    texts(s) {
+      return [["text", s.text]];
+    },
+  };
+
   GSOG.units.register("reflection", {
+    state: codec,
     render(unit, ctx) {
-      const saved = ctx.state.reflection(unit.id);
+      const saved = ctx.slice();
       const limits = unit.answer || { min: 0, max: 2000 };
       const answerId = U.uid("answer");
       const counterId = U.uid("counter");
@@ -77,10 +96,12 @@
         }
         saved.saved = true;
         ctx.complete({ quiet: true, save: false });
-        ctx.save();
-        // The state was just serialised within the format's limit; say so if
-        // the LMS could not take the whole text.
-        status.textContent = ctx.state.truncated ? t("answer_saved_truncated") : t("answer_saved");
+        // Say "saved" only when the LMS has it; the state was serialised within
+        // the format's limit, so say so too if the LMS could not take the whole text.
+        status.textContent = t("saving");
+        ctx.saveStatus(status, { sent: t("answer_saved"), pending: t("answer_saved_not_sent") }).then(() => {
+          if (ctx.state.truncated) status.textContent += " " + t("answer_saved_truncated");
+        });
       });
       parts.push(el("div", { class: "gsog-actions" }, [save]), status);
       return el("form", { class: "gsog-reflection", on: { submit: (e) => e.preventDefault() } }, parts);

@@ -9,6 +9,10 @@
  *   pkg       package launch URL, e.g. /packages/scorm12/index.html?module=m1-understand
  *   previous  JSON object of the values the previous session set (element -> last value);
  *             the next session starts from them the way an LMS resumes an attempt.
+ *
+ * window.lmsFailures makes calls fail the way a broken LMS does (answer
+ * "false", error 101/351): {"Commit": true} fails every commit (LMSCommit for
+ * 1.2), {"SetValue:cmi.suspend_data": true} refuses that element.
  */
 (function () {
   "use strict";
@@ -43,6 +47,7 @@
     if (previous) api.loadFromFlattenedJSON(carryOver(format, JSON.parse(previous)));
 
     window.lmsLog = [];
+    window.lmsFailures = {};
     window.localStorage.removeItem("lmsLog");
     const record = (entry) => {
       window.lmsLog.push(entry);
@@ -60,6 +65,12 @@
     CALLS[format].forEach((name) => {
       api[name] = function () {
         const args = Array.prototype.slice.call(arguments).map(String);
+        const failures = window.lmsFailures || {};
+        const plain = name.replace(/^LMS/, "");
+        if (failures[plain] || (args.length && failures[plain + ":" + args[0]])) {
+          record({ fn: name, args, result: "false", error: "failed by the test", t: Date.now() });
+          return "false";
+        }
         const result = originals[name].apply(null, arguments);
         record({ fn: name, args, result: String(result), error: String(lastError()), t: Date.now() });
         return result;
