@@ -21,6 +21,14 @@ starting with ``extensions/``):
 
 The fetch record lives ``LrsConfig.cmi5_token_seconds``; the token it hands
 out is bounded to the launch (see :mod:`lrs.auth.launch`).
+
+The LMS's duties around the sessions it launches live here too, each change
+in one transaction with the registration's records locked
+(:meth:`lrs.store.interface.Store.cmi5_write`): a launch abandons the
+registration's sessions still open (§9.3.6), and the statements of a launch
+session are checked against the AU rules (:mod:`lrs.xapi.cmi5_rules`) and,
+once the AU's moveOn criterion is met, the course's "satisfied" statement
+is recorded (§9.3.9) when the launch named the course.
 """
 
 from __future__ import annotations
@@ -30,16 +38,41 @@ import datetime as dt
 import json
 import logging
 import uuid
-from typing import Any, Final
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Final, cast
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, request, url_for
 
-from lrs.api.common import config, store
+from lrs.api.common import config, fail, store
 from lrs.api.document_http import xapi_error
 from lrs.auth import CMI5_LAUNCH_SCOPE, current_principal, require
 from lrs.auth.launch import LAUNCH_DATA_STATE_ID, FetchError, create_launch, fetch_auth_token
-from lrs.store.interface import Document, DocumentKey
+from lrs.store.interface import (
+    Attachment,
+    Cmi5Au,
+    Cmi5Registration,
+    Cmi5Session,
+    Cmi5Status,
+    Cmi5Unit,
+    Document,
+    DocumentKey,
+    LaunchToken,
+    NewStatement,
+)
+from lrs.xapi.agents import agent_key
+from lrs.xapi.cmi5_rules import (
+    CMI5_CATEGORY as CMI5_CATEGORY_ID,
+)
+from lrs.xapi.cmi5_rules import (
+    PREFERENCES_PROFILE,
+    SESSION_EXTENSION,
+    Cmi5Violation,
+    SessionRules,
+    language_list_ok,
+    move_on_met,
+)
 from lrs.xapi.documents import DocumentError, etag_for, parse_agent, parse_iri, parse_registration
 from lrs.xapi.statements import prepare
 from lrs.xapi.versions import V1
@@ -48,11 +81,14 @@ bp = Blueprint("cmi5", __name__)
 log = logging.getLogger("lrs.cmi5")
 
 EXTENSION: Final = "https://w3id.org/xapi/cmi5/context/extensions/"
-SESSION_EXTENSION: Final = EXTENSION + "sessionid"
-CMI5_CATEGORY: Final = {"id": "https://w3id.org/xapi/cmi5/context/categories/cmi5"}
+CMI5_CATEGORY: Final = {"id": CMI5_CATEGORY_ID}
 LAUNCHED_VERB: Final = {"id": "http://adlnet.gov/expapi/verbs/launched", "display": {"en-US": "launched"}}
+ABANDONED_VERB: Final = {"id": "https://w3id.org/xapi/adl/verbs/abandoned", "display": {"en-US": "abandoned"}}
+SATISFIED_VERB: Final = {"id": "https://w3id.org/xapi/adl/verbs/satisfied", "display": {"en-US": "satisfied"}}
+COURSE_TYPE: Final = "https://w3id.org/xapi/cmi5/activitytype/course"
 LAUNCH_MODES: Final = ("Normal", "Browse", "Review")
 MOVE_ON: Final = ("Passed", "Completed", "CompletedAndPassed", "CompletedOrPassed", "NotApplicable")
+AUDIO: Final = ("on", "off")
 #: Parameters of the launch URL, in the order cmi5 §8.1 lists them.
 LAUNCH_PARAMETERS: Final = ("endpoint", "fetch", "actor", "registration", "activityId")
 
@@ -61,32 +97,30 @@ def _bad(message: str) -> Exception:
     return xapi_error(DocumentError(400, message))
 
 
-def _optional_str(body: dict[str, Any], name: str) -> str | None:
+def _optional_str(body: Mapping[str, Any], name: str) -> str | None:
     value = body.get(name)
     if value is not None and not isinstance(value, str):
         raise _bad(f"{name}: must be a string")
     return value
 
 
-def _launch_data(body: dict[str, Any], activity_id: str, session_id: str) -> dict[str, Any]:
+def _iri(value: str | None, name: str) -> str:
+    try:
+        return parse_iri(value, name)
+    except DocumentError as error:
+        raise xapi_error(error) from error
+
+
+def _launch_data(body: dict[str, Any], activity_id: str, session_id: str, launch_mode: str) -> dict[str, Any]:
     """The ``LMS.LaunchData`` document for one launch (cmi5 §10.2)."""
-    launch_mode = body.get("launchMode", "Normal")
-    if launch_mode not in LAUNCH_MODES:
-        raise _bad(f"launchMode: must be one of {', '.join(LAUNCH_MODES)}")
-    move_on = body.get("moveOn", "NotApplicable")
-    if move_on not in MOVE_ON:
-        raise _bad(f"moveOn: must be one of {', '.join(MOVE_ON)}")
     context: dict[str, Any] = {"extensions": {SESSION_EXTENSION: session_id}}
     publisher_id = _optional_str(body, "publisherId")
     if publisher_id is not None:
-        try:
-            parse_iri(publisher_id, "publisherId")
-        except DocumentError as error:
-            raise xapi_error(error) from error
+        _iri(publisher_id, "publisherId")
         if publisher_id == activity_id:
             raise _bad("activityId: must differ from the AU's publisherId (cmi5 8.1.5)")
         context["contextActivities"] = {"grouping": [{"objectType": "Activity", "id": publisher_id}]}
-    data: dict[str, Any] = {"contextTemplate": context, "launchMode": launch_mode, "moveOn": move_on}
+    data: dict[str, Any] = {"contextTemplate": context, "launchMode": launch_mode, "moveOn": _move_on(body)}
     mastery = body.get("masteryScore")
     if mastery is not None:
         if isinstance(mastery, bool) or not isinstance(mastery, int | float) or not 0 <= mastery <= 1:
@@ -97,6 +131,86 @@ def _launch_data(body: dict[str, Any], activity_id: str, session_id: str) -> dic
         if value is not None:
             data[name] = value
     return data
+
+
+def _move_on(body: Mapping[str, Any]) -> str:
+    move_on = body.get("moveOn", "NotApplicable")
+    if move_on not in MOVE_ON:
+        raise _bad(f"moveOn: must be one of {', '.join(MOVE_ON)}")
+    return str(move_on)
+
+
+def _launch_mode(body: Mapping[str, Any]) -> str | None:
+    mode = body.get("launchMode")
+    if mode is not None and mode not in LAUNCH_MODES:
+        raise _bad(f"launchMode: must be one of {', '.join(LAUNCH_MODES)}")
+    return None if mode is None else str(mode)
+
+
+def _course(body: Mapping[str, Any], activity_id: str) -> dict[str, Any] | None:
+    """The optional ``course`` of a launch: what the LMS needs to judge course satisfaction.
+
+    ``{"id": LMS course activity id, "publisherId": course id of cmi5.xml,
+    "aus": [{"activityId": LMS AU activity id, "moveOn": ...}, ...]}``; the
+    launched AU must be one of ``aus``.
+    """
+    course = body.get("course")
+    if course is None:
+        return None
+    if not isinstance(course, Mapping):
+        raise _bad("course: must be an object with id and aus")
+    course_id = _iri(_optional_str(course, "id"), "course.id")
+    publisher_id = _optional_str(course, "publisherId")
+    if publisher_id is not None:
+        _iri(publisher_id, "course.publisherId")
+        if publisher_id == course_id:
+            raise _bad("course.id: must differ from the course's publisherId (cmi5 9.4)")
+    aus = course.get("aus")
+    if not isinstance(aus, list) or not aus:
+        raise _bad("course.aus: must be a non-empty list of {activityId, moveOn}")
+    entries = []
+    for number, au in enumerate(aus):
+        if not isinstance(au, Mapping):
+            raise _bad(f"course.aus[{number}]: must be an object with activityId and moveOn")
+        entries.append(
+            {
+                "activityId": _iri(_optional_str(au, "activityId"), f"course.aus[{number}].activityId"),
+                "moveOn": _move_on(au),
+            }
+        )
+    if activity_id not in {e["activityId"] for e in entries}:
+        raise _bad("course.aus: must list the launched activityId")
+    result: dict[str, Any] = {"id": course_id, "aus": entries}
+    if publisher_id is not None:
+        result["publisherId"] = publisher_id
+    return result
+
+
+def _preferences(body: Mapping[str, Any]) -> dict[str, str] | None:
+    """The learner preferences the launcher gives (cmi5 §11), or None to leave the profile alone."""
+    language = _optional_str(body, "languagePreference")
+    audio = _optional_str(body, "audioPreference")
+    if language is not None and not language_list_ok(language):
+        raise _bad("languagePreference: must be a comma-separated list of language tags (cmi5 11.1)")
+    if audio is not None and audio not in AUDIO:
+        raise _bad("audioPreference: must be on or off (cmi5 11.2)")
+    if language is None:
+        return None
+    preferences = {"languagePreference": language}
+    if audio is not None:
+        preferences["audioPreference"] = audio
+    return preferences
+
+
+def iso_duration(seconds: float) -> str:
+    """An xAPI duration (ISO 8601, hundredths of a second at most), e.g. ``PT75.5S``."""
+    text = f"{max(seconds, 0.0):.2f}".rstrip("0").rstrip(".")
+    return f"PT{text}S"
+
+
+def _json_document(key: DocumentKey, value: Mapping[str, Any], now: dt.datetime) -> Document:
+    content = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Document(key, content, "application/json", etag_for(content), now)
 
 
 def _launched_statement(
@@ -124,63 +238,289 @@ def _launched_statement(
     }
 
 
-def start_launch(body: dict[str, Any], authority: dict[str, Any]) -> dict[str, Any]:
-    """Create one cmi5 launch (LMS.LaunchData, "launched" statement, fetch record).
+def _abandoned_statement(actor: dict[str, Any], session: Cmi5Session) -> dict[str, Any]:
+    """The LMS's "abandoned" statement for a session left open (cmi5 §9.3.6, §9.5.4.2).
 
-    Shared by the launches endpoint and the package preview; returns the
-    launch parameters, and the full ``url`` when the body names ``auUrl``.
+    Duration: from the launch to the AU's last statement (none: zero), the
+    spec's rule when the LMS has no better measure of the session time.
     """
+    context = copy.deepcopy(session.launch_data.get("contextTemplate", {}))
+    context["registration"] = session.registration
+    context.setdefault("contextActivities", {})["category"] = [dict(CMI5_CATEGORY)]
+    end = session.last_statement or session.launched
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": actor,
+        "verb": dict(ABANDONED_VERB),
+        "object": {"objectType": "Activity", "id": session.activity_id},
+        "result": {"duration": iso_duration((end - session.launched).total_seconds())},
+        "context": context,
+    }
+
+
+def _satisfied_statement(record: Cmi5Registration, course: Mapping[str, Any], session_id: str) -> dict[str, Any]:
+    """The LMS's "satisfied" statement about the course (cmi5 §9.3.9, §9.4)."""
+    activities: dict[str, Any] = {"category": [dict(CMI5_CATEGORY)]}
+    if course.get("publisherId"):
+        activities["grouping"] = [{"objectType": "Activity", "id": course["publisherId"]}]
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": record.actor,
+        "verb": dict(SATISFIED_VERB),
+        "object": {"objectType": "Activity", "id": course["id"], "definition": {"type": COURSE_TYPE}},
+        "context": {
+            "registration": record.registration,
+            "contextActivities": activities,
+            "extensions": {SESSION_EXTENSION: session_id},
+        },
+    }
+
+
+def course_satisfied(course: Mapping[str, Any], aus: Mapping[str, Cmi5Au]) -> bool:
+    """Whether every AU of the course met its moveOn in the registration (NotApplicable ones always have)."""
+    for entry in course["aus"]:
+        if entry["moveOn"] == "NotApplicable":
+            continue
+        au = aus.get(entry["activityId"])
+        if au is None or not au.satisfied:
+            return False
+    return True
+
+
+class _Stamps:
+    """``stored`` instants for the statements one transaction records: increasing, never before ``after``."""
+
+    def __init__(self, after: dt.datetime | None = None) -> None:
+        self._last = after
+
+    def next(self) -> dt.datetime:
+        now = dt.datetime.now(dt.UTC)
+        if self._last is not None and now <= self._last:
+            now = self._last + dt.timedelta(microseconds=1)
+        self._last = now
+        return now
+
+
+def _satisfy_course(
+    unit: Cmi5Unit,
+    record: Cmi5Registration,
+    aus: Mapping[str, Cmi5Au],
+    session_id: str,
+    stamps: _Stamps,
+) -> list[NewStatement]:
+    """The course's satisfied statement when this change met it (once per registration)."""
+    if record.course is None or record.satisfied or not course_satisfied(record.course, aus):
+        return []
+    unit.put_registration(replace(record, satisfied=True))
+    statement = _satisfied_statement(record, record.course, session_id)
+    return [prepare(statement, api=V1, authority=record.authority, stored=stamps.next())]
+
+
+@dataclass(frozen=True)
+class _Launch:
+    """What a launch request asks for, validated before the transaction."""
+
+    actor: dict[str, Any]
+    actor_key: str
+    activity_id: str
+    registration: str
+    session_id: str
+    au_url: str | None
+    course: dict[str, Any] | None
+    preferences: dict[str, str] | None
+    launch_mode: str | None
+    body: dict[str, Any]
+
+
+def _parse_launch(body: dict[str, Any]) -> _Launch:
     try:
         actor, actor_key = parse_agent(json.dumps(body.get("actor")) if "actor" in body else None, name="actor")
         activity_id = parse_iri(_optional_str(body, "activityId"), "activityId")
         registration = parse_registration(_optional_str(body, "registration")) or str(uuid.uuid4())
     except DocumentError as error:
         raise xapi_error(error) from error
-    au_url = _optional_str(body, "auUrl")
     session_id = str(uuid.uuid4())
-    launch_data = _launch_data(body, activity_id, session_id)
-
-    now = dt.datetime.now(dt.UTC)
-    content = json.dumps(launch_data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    key = DocumentKey("state", activity_id, actor_key, registration, LAUNCH_DATA_STATE_ID)
-    store().put_document(
-        Document(key, content, "application/json", etag_for(content), now), if_match=None, if_none_match=None
-    )
-    launched = prepare(
-        _launched_statement(actor, activity_id, registration, launch_data, au_url),
-        api=V1,
-        authority=authority,
-        stored=now,
-    )
-    store().insert_statements([launched], [])
-    fetch_id = create_launch(
-        store(),
+    launch_mode = _launch_mode(body)
+    _launch_data(body, activity_id, session_id, launch_mode or "Normal")  # validates the rest of the body
+    return _Launch(
         actor=actor,
-        registration=registration,
+        actor_key=actor_key,
         activity_id=activity_id,
-        lifetime=dt.timedelta(seconds=config().cmi5_token_seconds),
-        now=now,
+        registration=registration,
+        session_id=session_id,
+        au_url=_optional_str(body, "auUrl"),
+        course=_course(body, activity_id),
+        preferences=_preferences(body),
+        launch_mode=launch_mode,
+        body=body,
     )
+
+
+def start_launch(
+    body: dict[str, Any], authority: dict[str, Any], *, review_when_satisfied: bool = False
+) -> dict[str, Any]:
+    """Create one cmi5 launch, in one transaction of the registration.
+
+    Abandons the registration's open sessions (§9.3.6), writes LMS.LaunchData
+    and (when given) the learner preferences, records "launched", the
+    session and the fetch record. Without ``launchMode`` in the body the
+    mode is Normal, or with ``review_when_satisfied`` Review once the AU is
+    satisfied in the registration (what CATAPULT does). Shared by the
+    launches endpoint and the package preview; returns the launch
+    parameters, and the full ``url`` when the body names ``auUrl``.
+    """
+    wanted = _parse_launch(body)
+    lifetime = dt.timedelta(seconds=config().cmi5_token_seconds)
+
+    def work(unit: Cmi5Unit) -> tuple[dict[str, Any], str, str, dt.datetime]:
+        now = dt.datetime.now(dt.UTC)
+        stamps = _Stamps()
+        record = unit.registration
+        if record is None:
+            record = Cmi5Registration(
+                wanted.registration, wanted.actor_key, wanted.actor, dict(authority), now, wanted.course
+            )
+            unit.put_registration(record)
+        elif record.actor_key != wanted.actor_key:
+            raise _bad("registration: it belongs to another learner; launch without one to get a new registration")
+        elif wanted.course is not None and record.course != wanted.course:
+            record = replace(record, course=wanted.course)
+            unit.put_registration(record)
+        aus = unit.aus()
+        au = aus.get(wanted.activity_id) or Cmi5Au(wanted.registration, wanted.activity_id)
+        if _move_on(wanted.body) == "NotApplicable":
+            au = replace(au, satisfied=True)  # §9.6.1: met from the start
+        if aus.get(wanted.activity_id) != au:
+            unit.put_au(au)
+            aus[wanted.activity_id] = au
+        lms: list[NewStatement] = []
+        for old in unit.open_sessions():
+            lms.append(
+                prepare(_abandoned_statement(record.actor, old), api=V1, authority=authority, stored=stamps.next())
+            )
+            unit.put_session(replace(old, status="abandoned"))
+        mode = wanted.launch_mode or ("Review" if review_when_satisfied and au.satisfied else "Normal")
+        launch_data = _launch_data(wanted.body, wanted.activity_id, wanted.session_id, mode)
+        state_key = DocumentKey(
+            "state", wanted.activity_id, wanted.actor_key, wanted.registration, LAUNCH_DATA_STATE_ID
+        )
+        unit.put_document(_json_document(state_key, launch_data, now))
+        if wanted.preferences is not None:
+            profile_key = DocumentKey("agent_profile", agent=wanted.actor_key, doc_id=PREFERENCES_PROFILE)
+            unit.put_document(_json_document(profile_key, wanted.preferences, now))
+        # met at registration (all AUs NotApplicable) or by this launch's NotApplicable AU: outside an AU session
+        lms += _satisfy_course(unit, record, aus, str(uuid.uuid4()), stamps)
+        launched = prepare(
+            _launched_statement(wanted.actor, wanted.activity_id, wanted.registration, launch_data, wanted.au_url),
+            api=V1,
+            authority=authority,
+            stored=stamps.next(),
+        )
+        unit.insert_statements([*lms, launched], [])
+        unit.put_session(
+            Cmi5Session(wanted.session_id, wanted.registration, wanted.activity_id, launch_data, launched=now)
+        )
+        fetch_id, fetch_record = create_launch(
+            store(),
+            actor=wanted.actor,
+            registration=wanted.registration,
+            activity_id=wanted.activity_id,
+            lifetime=lifetime,
+            now=now,
+            session_id=wanted.session_id,
+        )
+        unit.put_launch_token(fetch_record)
+        return launch_data, launched.id, fetch_id, now
+
+    launch_data, launched_id, fetch_id, now = store().cmi5_write(wanted.registration, work)
     parameters = {
         "endpoint": request.host_url.rstrip("/") + config().xapi_prefix + "/",
         "fetch": url_for("cmi5.fetch", fetch_id=fetch_id, _external=True),
-        "actor": json.dumps(actor, ensure_ascii=False, separators=(",", ":")),
-        "registration": registration,
-        "activityId": activity_id,
+        "actor": json.dumps(wanted.actor, ensure_ascii=False, separators=(",", ":")),
+        "registration": wanted.registration,
+        "activityId": wanted.activity_id,
     }
     query = urlencode(parameters, quote_via=quote)
     answer: dict[str, Any] = {
         **parameters,
-        "actor": actor,
-        "sessionId": session_id,
-        "expires": (now + dt.timedelta(seconds=config().cmi5_token_seconds)).isoformat(),
+        "actor": wanted.actor,
+        "sessionId": wanted.session_id,
+        "expires": (now + lifetime).isoformat(),
         "launchData": launch_data,
-        "launchedStatement": launched.id,
+        "launchedStatement": launched_id,
         "query": query,
     }
-    if au_url:
-        answer["url"] = au_url + ("&" if "?" in au_url else "?") + query
+    if wanted.au_url:
+        answer["url"] = wanted.au_url + ("&" if "?" in wanted.au_url else "?") + query
     return answer
+
+
+def store_session_statements(
+    launch: LaunchToken,
+    statements: Sequence[Mapping[str, Any]],
+    attachments: Sequence[Attachment],
+    prepare_all: Callable[[], list[NewStatement]],
+    *,
+    batch: bool,
+) -> list[str]:
+    """Check a launch session's statements against the cmi5 AU rules and store them with their effects.
+
+    One transaction: the session's and AU's records are read with the
+    registration locked, every statement is checked in order (403 naming
+    the requirement, nothing stored, at the first one that breaks a rule),
+    the statements are stored, the session advances, and when the AU's
+    moveOn is met the course may become satisfied. Statements stored before
+    with the same content (a client's retry) are no-ops and not judged again.
+    """
+
+    def work(unit: Cmi5Unit) -> list[str]:
+        session = unit.session(launch.session_id)
+        record = unit.registration
+        if session is None or record is None:
+            raise Cmi5Violation("8.1.2.0-2", "Session unknown")
+        aus = unit.aus()
+        au = aus.get(session.activity_id) or Cmi5Au(session.registration, session.activity_id)
+        prepared = prepare_all()
+        resent = unit.already_stored(prepared)
+        skip = {n for n, s in enumerate(statements) if isinstance(s.get("id"), str) and prepared[n].id in resent}
+        rules = SessionRules(
+            activity_id=session.activity_id,
+            registration=session.registration,
+            actor_key=launch.actor_key,
+            launch_data=session.launch_data,
+            status=session.status,
+            verbs=list(session.verbs),
+            au_completed=au.completed,
+            au_passed=au.passed,
+            launch_data_read=session.launch_data_read,
+            preferences_read=session.preferences_read,
+        )
+        rules.check_batch(statements, skip=skip, batch=batch)
+        ids = unit.insert_statements(prepared, attachments)
+        if len(skip) == len(statements):
+            return ids
+        stamps = _Stamps(max(s.stored for s in prepared))
+        status = cast(Cmi5Status, rules.status)
+        unit.put_session(replace(session, status=status, verbs=tuple(rules.verbs), last_statement=stamps.next()))
+        changed = replace(au, completed=rules.au_completed, passed=rules.au_passed)
+        move_on = str(session.launch_data.get("moveOn", "NotApplicable"))
+        if move_on_met(move_on, completed=changed.completed, passed=changed.passed):
+            changed = replace(changed, satisfied=True)
+        if changed != aus.get(session.activity_id):
+            unit.put_au(changed)
+            aus[session.activity_id] = changed
+        unit.insert_statements(_satisfy_course(unit, record, aus, session.session_id, stamps), [])
+        return ids
+
+    try:
+        return store().cmi5_write(launch.registration, work)
+    except Cmi5Violation as violation:
+        fail(403, violation.message)
+
+
+def enrollment_registration(actor: Mapping[str, Any], course_id: str, *, renew: bool = False) -> str:
+    """The one registration of a learner's enrollment in a course, kept across its AU launches."""
+    return store().cmi5_enrollment(agent_key(actor), course_id, str(uuid.uuid4()), renew=renew)
 
 
 @bp.route("/extensions/cmi5/launches", methods=["POST"])
@@ -191,8 +531,14 @@ def create() -> Response:
     Body (JSON): ``actor`` (Agent), ``activityId`` (IRI, the LMS-generated
     AU activity id), optional ``registration`` (UUID; a new one when absent),
     ``publisherId`` (the AU id from cmi5.xml, for the grouping), ``moveOn``,
-    ``masteryScore``, ``launchMode``, ``returnURL``, ``launchParameters``,
-    and ``auUrl`` (the AU's index.html: the answer then has the full ``url``).
+    ``masteryScore``, ``launchMode`` (Normal when absent), ``returnURL``,
+    ``launchParameters``, ``auUrl`` (the AU's index.html: the answer then
+    has the full ``url``), ``languagePreference`` / ``audioPreference`` (written
+    to the learner's cmi5LearnerPreferences) and ``course`` (``id``,
+    ``publisherId``, ``aus`` with activityId and moveOn: the LRS then records
+    the course's satisfied statement when every AU met its moveOn).
+    A registration belongs to one actor; a launch in a registration
+    abandons its sessions still open.
     """
     body = request.get_json(silent=True)
     if not isinstance(body, dict):

@@ -13,9 +13,11 @@ from typing import cast
 from flask import Response, request
 
 from lrs.api.common import XapiError, api_version, check_params, config, store
-from lrs.auth import check_launch
-from lrs.store.interface import DocumentKind
+from lrs.auth import check_launch, current_principal, launch_session
+from lrs.auth.launch import LAUNCH_DATA_STATE_ID
+from lrs.store.interface import DocumentKey, DocumentKind
 from lrs.xapi import documents
+from lrs.xapi.cmi5_rules import PREFERENCES_PROFILE, Cmi5Violation, check_preferences_write
 
 #: The HTTP methods every document resource answers (HEAD is Flask's, from GET).
 METHODS = ["GET", "PUT", "POST", "DELETE"]
@@ -56,15 +58,60 @@ def serve(kind: DocumentKind) -> Response:
             doc_id=key.doc_id,
         )
         body = request.get_data(cache=False) if method in ("PUT", "POST") else b""
-        reply = documents.handle(
-            store(),
-            params,
-            method,
-            headers=dict(request.headers.items()),
-            body=body,
-            version=request_version(),
-            max_bytes=config().max_document_bytes,
-        )
+        _refuse_preference_changes(key, method, body)
+        try:
+            reply = documents.handle(
+                store(),
+                params,
+                method,
+                headers=dict(request.headers.items()),
+                body=body,
+                version=request_version(),
+                max_bytes=config().max_document_bytes,
+            )
+        except documents.DocumentError as error:
+            if error.status == 404:
+                _note_startup_read(key, method, found=False)
+            raise
+        if reply.status == 200:
+            _note_startup_read(key, method, found=True)
     except documents.DocumentError as error:
         raise xapi_error(error) from error
     return to_response(reply)
+
+
+def _refuse_preference_changes(key: DocumentKey, method: str, body: bytes) -> None:
+    """A launch session may not change ``cmi5LearnerPreferences``: the LMS keeps it.
+
+    cmi5 §11 lets the LMS refuse with 403 (and the AU must not take that as
+    an error); a body that breaks the document rules is refused with the
+    requirement it breaks first, as the reference LMS does.
+    """
+    principal = current_principal()
+    if principal is None or principal.launch is None:
+        return
+    if key.kind != "agent_profile" or key.doc_id != PREFERENCES_PROFILE or method not in ("PUT", "POST"):
+        return
+    try:
+        check_preferences_write(request.headers.get("Content-Type"), body)
+    except Cmi5Violation as violation:
+        raise XapiError(403, violation.message) from violation
+    raise XapiError(
+        403, "Rejected request to alter the learner preferences Agent Profile document: the LMS keeps it (cmi5 11.0)"
+    )
+
+
+def _note_startup_read(key: DocumentKey, method: str, *, found: bool) -> None:
+    """Record that the session's AU did the start-up reads its first statement needs.
+
+    cmi5 §10.2.1 (the contextTemplate comes from LMS.LaunchData) and §11
+    (learner preferences on startup; 404 = none, still retrieved). Written
+    once per session: the record loaded at authentication tells whether.
+    """
+    session = launch_session()
+    if session is None or method != "GET":
+        return
+    if key.kind == "state" and key.doc_id == LAUNCH_DATA_STATE_ID and found and not session.launch_data_read:
+        store().note_cmi5_read(session.session_id, launch_data=True)
+    elif key.kind == "agent_profile" and key.doc_id == PREFERENCES_PROFILE and not session.preferences_read:
+        store().note_cmi5_read(session.session_id, preferences=True)

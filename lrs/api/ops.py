@@ -142,6 +142,39 @@ def openapi_document(xapi_prefix: str) -> dict[str, Any]:
             "launchParameters": {"type": "string"},
             "launchMethod": {"type": "string"},
             "auUrl": {"type": "string", "description": "the AU's start page; the answer then has the full url"},
+            "languagePreference": {
+                "type": "string",
+                "description": "written to the learner's cmi5LearnerPreferences agent profile (cmi5 11.1)",
+            },
+            "audioPreference": {"enum": ["on", "off"], "description": "written with languagePreference"},
+            "course": {
+                "type": "object",
+                "description": "the course, so the LRS records its satisfied statement once every AU met moveOn",
+                "required": ["id", "aus"],
+                "properties": {
+                    "id": {"type": "string", "format": "iri", "description": "LMS-generated course activity id"},
+                    "publisherId": {"type": "string", "format": "iri", "description": "the course id of cmi5.xml"},
+                    "aus": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["activityId"],
+                            "properties": {
+                                "activityId": {"type": "string", "format": "iri"},
+                                "moveOn": {
+                                    "enum": [
+                                        "Passed",
+                                        "Completed",
+                                        "CompletedAndPassed",
+                                        "CompletedOrPassed",
+                                        "NotApplicable",
+                                    ]
+                                },
+                            },
+                        },
+                    },
+                },
+            },
         },
     }
     launch = {
@@ -156,6 +189,7 @@ def openapi_document(xapi_prefix: str) -> dict[str, Any]:
             "sessionId": {"type": "string"},
             "expires": {"type": "string", "format": "date-time"},
             "launchData": {"type": "object", "description": "the LMS.LaunchData state document written"},
+            "launchedStatement": {"type": "string", "format": "uuid", "description": "id of the launched statement"},
             "query": {"type": "string", "description": "the cmi5 launch query string"},
             "url": {"type": "string", "description": "auUrl with the launch query"},
         },

@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from flask import Blueprint, Response, g, request
 
+from lrs.api.cmi5 import store_session_statements
 from lrs.api.common import (
     XapiError,
     api_version,
@@ -178,6 +179,12 @@ def _store_statements(statements: list[Any], uploaded: dict[str, Attachment], *,
         except SignatureError as error:
             fail(400, f"{f'statements[{number}]' if batch else 'statement'} signature: {error}.")
     _check_voiding(statements)
+    launch = g.client.launch
+    if launch is not None and launch.session_id:
+        # a session this LRS launched: the cmi5 AU rules apply (lrs.xapi.cmi5_rules)
+        return store_session_statements(
+            launch, statements, list(uploaded.values()), lambda: _prepare_all(statements, uploaded), batch=batch
+        )
     return store().insert_statements(_prepare_all(statements, uploaded), list(uploaded.values()))
 
 
@@ -192,7 +199,7 @@ def _check_one(statement: Any, where: str, path: str, *, measure: bool) -> None:
             )
     check_statement(statement, api_version(), path)
     launch = g.client.launch
-    if launch is not None:
+    if launch is not None and not launch.session_id:  # a session's statements get the full cmi5 rules later
         reason = statement_forbids(launch, statement)
         if reason:
             fail(403, f"{where}: {reason}")

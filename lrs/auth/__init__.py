@@ -39,7 +39,8 @@ from lrs.auth.principal import (
     permits,
     unknown_scopes,
 )
-from lrs.store.interface import ClientRecord, Store
+from lrs.store.interface import ClientRecord, Cmi5Session, Store
+from lrs.xapi.cmi5_rules import violation_message
 
 __all__ = [
     "CMI5_LAUNCH_SCOPE",
@@ -52,6 +53,7 @@ __all__ = [
     "authenticate",
     "check_launch",
     "current_principal",
+    "launch_session",
     "default_authority",
     "launch_forbids",
     "parse_basic",
@@ -191,11 +193,37 @@ def require(*scopes: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                     403, f"These credentials do not allow this request (needs one of: {', '.join(scopes)})."
                 )
             g.client = principal
+            if "statements/write" not in scopes:
+                _check_session_open(principal)
             return view(*args, **kwargs)
 
         return wrapper
 
     return decorate
+
+
+def _check_session_open(principal: Principal) -> None:
+    """403 for any request of a launch session the AU terminated or the LMS abandoned.
+
+    cmi5 §8.2.1: the token is limited to the duration of the session. The
+    statements resource judges its own writes (with the more precise
+    requirement a statement after the end breaks).
+    """
+    launch = principal.launch
+    if launch is None or not launch.session_id:
+        return
+    session = _store().get_cmi5_session(launch.session_id)
+    g.cmi5_session = session
+    if session is None:
+        raise _xapi_error(403, violation_message("8.1.2.0-2", "Session unknown"))
+    if session.status in ("terminated", "abandoned"):
+        raise _xapi_error(403, violation_message("8.1.2.0-2", f"Session {session.status}"))
+
+
+def launch_session() -> Cmi5Session | None:
+    """The cmi5 session record of this request's launch session, as loaded by :func:`require` (or None)."""
+    session: Cmi5Session | None = g.get("cmi5_session")
+    return session
 
 
 def check_launch(

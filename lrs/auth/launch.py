@@ -15,8 +15,11 @@ credential. Two records are kept through the store:
   is 256 random bits and must be found by lookup on every request.
 
 A session is bound to the launch's actor, registration and activity
-(:func:`launch_forbids`); it lives :data:`SESSION_SECONDS` at most, as the
-LRS cannot see when the AU session ends.
+(:func:`launch_forbids`) and to the cmi5 session id of the launch
+(``LaunchToken.session_id``), whose record ends it earlier when the AU
+terminates or the LMS abandons it; it lives :data:`SESSION_SECONDS` at most.
+Refusals name the cmi5 requirement the request breaks
+(:func:`lrs.xapi.cmi5_rules.violation_message`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any, Final
 from lrs.auth.principal import LAUNCH_SCOPES, Principal
 from lrs.store.interface import LaunchToken, Store
 from lrs.xapi.agents import agent_key
+from lrs.xapi.cmi5_rules import PREFERENCES_PROFILE, violation_message
 
 #: The Basic-auth user name of every launch session token.
 LAUNCH_USER: Final = "cmi5"
@@ -74,20 +78,24 @@ def create_launch(
     activity_id: str,
     lifetime: dt.timedelta,
     now: dt.datetime,
-) -> str:
-    """Store a fetch record for one launch and return its id (the last part of the fetch URL)."""
+    session_id: str = "",
+) -> tuple[str, LaunchToken]:
+    """A fetch record for one launch and its id (the last part of the fetch URL).
+
+    The caller stores the record (``put_launch_token``), in the same
+    transaction as the rest of the launch.
+    """
     fetch_id = secrets.token_urlsafe(32)
-    store.put_launch_token(
-        LaunchToken(
-            token=FETCH_PREFIX + fetch_id,
-            actor_key=agent_key(actor),
-            actor=dict(actor),
-            registration=registration,
-            activity_id=activity_id,
-            expires=_utc(now) + lifetime,
-        )
+    record = LaunchToken(
+        token=FETCH_PREFIX + fetch_id,
+        actor_key=agent_key(actor),
+        actor=dict(actor),
+        registration=registration,
+        activity_id=activity_id,
+        expires=_utc(now) + lifetime,
+        session_id=session_id,
     )
-    return fetch_id
+    return fetch_id, record
 
 
 def fetch_auth_token(store: Store, fetch_id: str, *, now: dt.datetime) -> str:
@@ -110,6 +118,7 @@ def fetch_auth_token(store: Store, fetch_id: str, *, now: dt.datetime) -> str:
             activity_id=record.activity_id,
             expires=_utc(now) + dt.timedelta(seconds=SESSION_SECONDS),
             fetched=True,
+            session_id=record.session_id,
         )
     )
     return base64.b64encode(f"{LAUNCH_USER}:{session_secret}".encode()).decode("ascii")
@@ -145,16 +154,19 @@ def launch_forbids(
     """
     read_only = method in ("GET", "HEAD")
     if agent is not None and agent != launch.actor_key:
-        return "this launch session may only use the launched actor as agent"
+        requirement = "11.0.0.0-1" if resource == "agent_profile" else "8.1.3.0-3"
+        return violation_message(requirement, f"{resource} request: agent is not the launch's actor")
     if resource == "state":
         if activity_id != launch.activity_id:
             return "this launch session may only use the launched AU's activityId"
         if (registration or "") != launch.registration:
-            return "this launch session may only use the launch's registration"
+            return violation_message("8.1.4.0-3", "state request: registration is not the launch's registration")
         if not read_only and not doc_id:
             return "a launch session may not delete all state documents at once"
         if not read_only and doc_id == LAUNCH_DATA_STATE_ID:
-            return "the AU must not modify the LMS.LaunchData state document (cmi5 10.2.1)"
+            return violation_message("10.2.1.0-5", f"{method} of state {LAUNCH_DATA_STATE_ID}")
+    elif resource == "agent_profile" and doc_id == PREFERENCES_PROFILE and method == "DELETE":
+        return "Rejected request to delete the learner preferences Agent Profile document: the LMS keeps it"
     elif resource == "activity_profile":
         if activity_id != launch.activity_id:
             return "this launch session may only use the launched AU's activityId"
@@ -167,18 +179,19 @@ def statement_forbids(launch: LaunchToken, statement: Mapping[str, Any]) -> str 
     """Why a launch session may not send this statement (for the statements API).
 
     The actor must be the launched learner and the statement must not void
-    another (cmi5 §6.3: the AU's credentials must not allow voiding).
+    another (cmi5 §6.3: the AU's credentials must not allow voiding). The
+    full cmi5 rules of a session are :class:`lrs.xapi.cmi5_rules.SessionRules`.
     """
     actor = statement.get("actor")
     if not isinstance(actor, Mapping):
-        return "actor: missing"
+        return violation_message("8.1.3.0-3", "actor: missing")
     try:
         key = agent_key(actor)
     except ValueError:
-        return "actor: a launch session may only send statements about the launched actor"
+        key = None
     if key != launch.actor_key:
-        return "actor: a launch session may only send statements about the launched actor"
+        return violation_message("8.1.3.0-3", "actor: a launch session may only send statements about its actor")
     verb = statement.get("verb")
     if isinstance(verb, Mapping) and verb.get("id") == VOIDED_VERB:
-        return "verb: a cmi5 launch session may not void statements"
+        return violation_message("6.3.0.0-1", "verb: a cmi5 launch session may not void statements")
     return None

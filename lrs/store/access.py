@@ -65,6 +65,7 @@ def _token(row: Any) -> LaunchToken:
         activity_id=row.activity_id,
         expires=row.expires,
         fetched=bool(row.fetched),
+        session_id=row.session_id or "",
     )
 
 
@@ -79,6 +80,7 @@ def put_launch_token(conn: Connection, token: LaunchToken) -> None:
             activity_id=token.activity_id,
             expires=token.expires,
             fetched=token.fetched,
+            session_id=token.session_id,
         )
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from lrs.store import cmi5
 from lrs.store.tables import (
     agents,
     attachments,
@@ -26,7 +27,8 @@ def erase_agent(conn: Connection, agent_key: str) -> int:
     identifier. Index rows and attachment links go by ON DELETE CASCADE;
     attachment bytes no remaining statement uses are deleted; so are the
     learner's state and agent-profile documents, the Agent objects seen for
-    the Person object and their cmi5 launch tokens. Statements that only
+    the Person object, their cmi5 launch tokens and cmi5 LMS records
+    (registrations, sessions, enrollments). Statements that only
     point at an erased one (StatementRef) hold no personal data and stay.
     """
     sa_ = statement_agent.c
@@ -48,4 +50,5 @@ def erase_agent(conn: Connection, agent_key: str) -> int:
     conn.execute(sa.delete(agents).where(agents.c.agent_key == agent_key))
     conn.execute(sa.delete(documents).where(documents.c.agent == agent_key))
     conn.execute(sa.delete(launch_tokens).where(launch_tokens.c.actor_key == agent_key))
+    cmi5.erase(conn, agent_key)
     return len(seqs)

@@ -8,9 +8,11 @@ SQLite and PostgreSQL accept and return exactly the same things.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
+
+T = TypeVar("T")
 
 AgentRelation = Literal["actor", "object", "authority", "context", "sub"]
 """Where an agent appears: ``actor``/``object`` match the ``agent`` filter;
@@ -173,6 +175,109 @@ class LaunchToken:
     activity_id: str
     expires: dt.datetime
     fetched: bool = False
+    #: the cmi5 session (contextTemplate sessionid) of the launch; '' for tokens from before sessions were kept
+    session_id: str = ""
+
+
+Cmi5Status = Literal["launched", "initialized", "terminated", "abandoned"]
+"""Where an AU session is: launched by the LMS, initialized and terminated by
+the AU, or abandoned by the LMS (a newer launch in the registration)."""
+
+
+@dataclass(frozen=True)
+class Cmi5Registration:
+    """The LMS's record of one cmi5 registration (a learner's enrollment in a course).
+
+    ``course`` (optional) is what course satisfaction needs: ``{"id": LMS
+    course activity id, "publisherId": course id of cmi5.xml, "aus":
+    [{"activityId": ..., "moveOn": ...}, ...]}``; ``authority`` is put on
+    the statements the LMS records for the registration later (satisfied,
+    abandoned), when no launcher request is at hand.
+    """
+
+    registration: str
+    actor_key: str
+    actor: dict[str, Any]
+    authority: dict[str, Any]
+    created: dt.datetime
+    course: dict[str, Any] | None = None
+    satisfied: bool = False
+
+
+@dataclass(frozen=True)
+class Cmi5Au:
+    """One AU in one registration: what its cmi5-defined statements established so far."""
+
+    registration: str
+    activity_id: str
+    completed: bool = False
+    passed: bool = False
+    satisfied: bool = False
+
+
+@dataclass(frozen=True)
+class Cmi5Session:
+    """One AU launch session, keyed by the session id of its contextTemplate."""
+
+    session_id: str
+    registration: str
+    activity_id: str
+    launch_data: dict[str, Any]  # LMS.LaunchData as written at launch (the AU cannot change it)
+    launched: dt.datetime
+    status: Cmi5Status = "launched"
+    verbs: tuple[str, ...] = ()  # cmi5-defined verb ids the AU sent, in order
+    launch_data_read: bool = False
+    preferences_read: bool = False
+    last_statement: dt.datetime | None = None
+
+
+class Cmi5Unit(Protocol):
+    """The cmi5 records of one registration inside one write transaction (see :meth:`Store.cmi5_write`)."""
+
+    @property
+    def registration(self) -> Cmi5Registration | None:
+        """The registration record as locked at the start (None when it does not exist yet)."""
+        ...
+
+    def put_registration(self, record: Cmi5Registration) -> None:
+        """Create or replace the registration record."""
+        ...
+
+    def session(self, session_id: str) -> Cmi5Session | None:
+        """One session of this registration."""
+        ...
+
+    def open_sessions(self) -> list[Cmi5Session]:
+        """Sessions of this registration neither terminated nor abandoned, oldest first."""
+        ...
+
+    def put_session(self, session: Cmi5Session) -> None:
+        """Create or replace a session record."""
+        ...
+
+    def aus(self) -> dict[str, Cmi5Au]:
+        """The AU records of this registration by activity id."""
+        ...
+
+    def put_au(self, au: Cmi5Au) -> None:
+        """Create or replace an AU record."""
+        ...
+
+    def already_stored(self, statements: Sequence[NewStatement]) -> set[str]:
+        """Ids of ``statements`` stored before with the same content (a re-send)."""
+        ...
+
+    def insert_statements(self, statements: Sequence[NewStatement], attachments: Sequence[Attachment]) -> list[str]:
+        """:meth:`Store.insert_statements` inside this transaction."""
+        ...
+
+    def put_document(self, document: Document) -> None:
+        """Create or replace a document unconditionally."""
+        ...
+
+    def put_launch_token(self, token: LaunchToken) -> None:
+        """:meth:`Store.put_launch_token` inside this transaction."""
+        ...
 
 
 class Store(Protocol):
@@ -262,6 +367,32 @@ class Store(Protocol):
 
     def get_launch_token(self, token: str) -> LaunchToken | None:
         """A token (fetched or not) to authenticate requests made with it."""
+        ...
+
+    # cmi5 LMS records ----------------------------------------------------
+    def cmi5_write(self, registration: str, work: Callable[[Cmi5Unit], T]) -> T:
+        """Run ``work`` in one write transaction with the registration's cmi5 records locked.
+
+        Everything ``work`` does through the unit commits together, or not
+        at all when it raises; concurrent calls for one registration run one
+        after the other (and ``work`` may be run again after a lost race, so
+        it must not have effects outside the unit).
+        """
+        ...
+
+    def get_cmi5_session(self, session_id: str) -> Cmi5Session | None:
+        """One session record (for requests outside :meth:`cmi5_write`)."""
+        ...
+
+    def note_cmi5_read(self, session_id: str, *, launch_data: bool = False, preferences: bool = False) -> None:
+        """Record that the session's AU read LMS.LaunchData / its learner preferences."""
+        ...
+
+    def cmi5_enrollment(self, actor_key: str, course_id: str, candidate: str, *, renew: bool = False) -> str:
+        """The registration of a learner's enrollment in a course: the stored one, else ``candidate``.
+
+        With ``renew`` the enrollment starts over with ``candidate``.
+        """
         ...
 
     # learners ----------------------------------------------------------

@@ -19,12 +19,14 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lrs.store import access, documents, erase, ingest
+from lrs.store import access, cmi5, documents, erase, ingest
 from lrs.store.codec import loads_object
 from lrs.store.dialect import SQLITE_BUSY_MS, create_engine, is_retryable, read_options, writer_engine
 from lrs.store.interface import (
     Attachment,
     ClientRecord,
+    Cmi5Session,
+    Cmi5Unit,
     Document,
     DocumentKey,
     LaunchToken,
@@ -228,6 +230,36 @@ class SqlStore:
     def get_launch_token(self, token: str) -> LaunchToken | None:
         """A token, fetched or not."""
         return self._read(lambda conn: access.get_launch_token(conn, token))
+
+    # cmi5 LMS records ----------------------------------------------------
+    def cmi5_write(self, registration: str, work: Callable[[Cmi5Unit], T]) -> T:
+        """Run ``work`` with the registration's cmi5 records locked; see :mod:`lrs.store.cmi5`.
+
+        Statements ``work`` stores get ``stored`` instants from after this
+        call began, so until it ends ``consistent_through`` stays before it.
+        """
+        ticket = next(self._inflight_ids)
+        with self._inflight_lock:
+            self._inflight[ticket] = _utcnow()
+        try:
+            return self._write(lambda conn: work(cmi5.SqlCmi5Unit(conn, self.dialect, registration)))
+        finally:
+            with self._inflight_lock:
+                del self._inflight[ticket]
+
+    def get_cmi5_session(self, session_id: str) -> Cmi5Session | None:
+        """One session record."""
+        return self._read(lambda conn: cmi5.get_session(conn, session_id))
+
+    def note_cmi5_read(self, session_id: str, *, launch_data: bool = False, preferences: bool = False) -> None:
+        """Record what the session's AU read at start-up."""
+        self._write(lambda conn: cmi5.note_read(conn, session_id, launch_data=launch_data, preferences=preferences))
+
+    def cmi5_enrollment(self, actor_key: str, course_id: str, candidate: str, *, renew: bool = False) -> str:
+        """The registration of a learner's enrollment in a course (``candidate`` when new or renewed)."""
+        return self._write(
+            lambda conn: cmi5.enrollment(conn, self.dialect, actor_key, course_id, candidate, renew=renew)
+        )
 
     # learners ----------------------------------------------------------
     def erase_agent(self, agent_key: str) -> int:

@@ -191,5 +191,76 @@ launch_tokens = sa.Table(
     sa.Column("activity_id", sa.Text(), nullable=False),
     sa.Column("expires", UtcDateTime(), nullable=False),
     sa.Column("fetched", sa.Boolean(), nullable=False, server_default=sa.false()),
+    # the cmi5 session (LMS.LaunchData contextTemplate sessionid) the token belongs to; '' before 0002
+    sa.Column("session_id", sa.String(64), nullable=False, server_default=""),
 )
 sa.Index("ix_launch_tokens_actor_key", launch_tokens.c.actor_key)
+
+# --- cmi5 LMS records (see lrs.store.cmi5) -------------------------------------------
+#
+# The LMS side of the cmi5 sessions this LRS launches: what each AU session
+# did so far (to enforce the AU rules on its next statements), the AU's
+# completion/pass/satisfaction per registration, and the course. Every
+# change of a registration's rows happens with its ``cmi5_registrations`` row
+# locked (SELECT ... FOR UPDATE; SQLite has a single writer anyway), so
+# several server processes see one consistent order of statements.
+
+cmi5_registrations = sa.Table(
+    "cmi5_registrations",
+    metadata,
+    sa.Column("registration", sa.String(64), primary_key=True),
+    sa.Column("actor_key", sa.Text(), nullable=False),
+    sa.Column("actor", sa.Text(), nullable=False),  # JSON object: the launched Agent
+    sa.Column("authority", sa.Text(), nullable=False),  # JSON object: authority of the LMS's statements
+    sa.Column("course", sa.Text(), nullable=True),  # JSON object: LMS course id, publisher id, AUs and moveOn
+    sa.Column("satisfied", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("created", UtcDateTime(), nullable=False),
+)
+sa.Index("ix_cmi5_registrations_actor_key", cmi5_registrations.c.actor_key)
+
+cmi5_aus = sa.Table(
+    "cmi5_aus",
+    metadata,
+    sa.Column(
+        "registration",
+        sa.String(64),
+        sa.ForeignKey("cmi5_registrations.registration", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("activity_id", sa.Text(), nullable=False),
+    sa.Column("completed", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("passed", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("satisfied", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.PrimaryKeyConstraint("registration", "activity_id"),
+)
+
+cmi5_sessions = sa.Table(
+    "cmi5_sessions",
+    metadata,
+    sa.Column("session_id", sa.String(64), primary_key=True),
+    sa.Column(
+        "registration",
+        sa.String(64),
+        sa.ForeignKey("cmi5_registrations.registration", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("activity_id", sa.Text(), nullable=False),
+    sa.Column("launch_data", sa.Text(), nullable=False),  # JSON object: LMS.LaunchData as written at launch
+    sa.Column("launched", UtcDateTime(), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),  # launched, initialized, terminated, abandoned
+    sa.Column("verbs", sa.Text(), nullable=False),  # JSON array: cmi5-defined verbs the AU sent
+    sa.Column("launch_data_read", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("preferences_read", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("last_statement", UtcDateTime(), nullable=True),
+)
+sa.Index("ix_cmi5_sessions_registration", cmi5_sessions.c.registration, cmi5_sessions.c.status)
+
+#: A learner's enrollment in a course: the one registration all its AU launches use.
+cmi5_enrollments = sa.Table(
+    "cmi5_enrollments",
+    metadata,
+    sa.Column("actor_key", sa.Text(), nullable=False),
+    sa.Column("course_id", sa.Text(), nullable=False),
+    sa.Column("registration", sa.String(64), nullable=False),
+    sa.PrimaryKeyConstraint("actor_key", "course_id"),
+)

@@ -169,14 +169,14 @@
         .then((saved) => {
           flags = (saved && saved.flags) || {};
           // the outbox may hold a newer state than the LRS (it was not sent yet)
-          const queued = client.outbox.docs["state:" + STATE_ID];
-          const queuedState = queued ? U.guarded("queued state", () => JSON.parse(queued.body), null) : null;
+          const queued = client.outbox.pendingDocument("state:" + STATE_ID);
+          const queuedState = queued ? U.guarded("queued state", () => JSON.parse(queued), null) : null;
           if (queuedState && queuedState.flags) flags = Object.assign({}, flags, queuedState.flags);
           const initKey = "gsog:cmi5-init:" + sessionId;
           if (!recall(initKey)) {
             // initialized must be this session's first statement: what earlier sessions left waits behind it
-            const old = client.outbox.items.filter((i) => i.session !== sessionId);
-            client.outbox.items = client.outbox.items.filter((i) => i.session === sessionId);
+            const old = client.outbox.items.filter((i) => !i.doc && i.session !== sessionId);
+            client.outbox.items = client.outbox.items.filter((i) => i.doc || i.session === sessionId);
             send("initialized", cmi5Statement("initialized"));
             remember(initKey, "1");
             adoptLeftovers(old);
@@ -267,7 +267,7 @@
       const body = JSON.parse(JSON.stringify(event.statement));
       const own = body.context || {};
       const ctx = contextFor([], own.extensions, Object.assign({ parent: [{ objectType: "Activity", id: p.activityId }] }, own.contextActivities || {}));
-      send("video", Object.assign(body, { id: U.uuid(), actor, timestamp: new Date().toISOString(), context: ctx }));
+      send("video", Object.assign(body, { id: event.verb === "initialized" && event.sessionId ? event.sessionId : U.uuid(), actor, timestamp: new Date().toISOString(), context: ctx }));
     };
 
     adapter.saveState = function (text) {
@@ -290,7 +290,6 @@
       }
       send("terminated", cmi5Statement("terminated", { duration: duration() }));
       remember("gsog:cmi5-ended:" + p.fetch, "1");
-      client.outbox.flushNow();
     };
 
     /** The state text last saved (kept inside the state document). */

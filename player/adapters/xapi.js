@@ -76,8 +76,8 @@
       client = new L.LrsClient(p.endpoint, p.auth || "", "gsog:outbox:" + U.hash([p.endpoint, p.actor, p.registration, activityId].join("|")));
       return client.getState(stateQuery()).catch(() => null).then((saved) => {
         // the outbox may hold a newer state than the LRS (it was not sent yet)
-        const queued = client.outbox.docs["state:" + STATE_ID];
-        const latest = (queued && U.guarded("queued state", () => JSON.parse(queued.body), null)) || saved;
+        const queued = client.outbox.pendingDocument("state:" + STATE_ID);
+        const latest = (queued && U.guarded("queued state", () => JSON.parse(queued), null)) || saved;
         const resumeState = (latest && latest.state) || "";
         flags = (latest && latest.flags) || {};
         client.send([about(resumeState ? "resumed" : "attempted")]);
@@ -138,7 +138,7 @@
       const c = ctx({ objectType: "Activity", id: activityId });
       c.contextActivities = Object.assign(c.contextActivities || {}, own.contextActivities || {});
       if (own.extensions) c.extensions = own.extensions;
-      client.send([{ kind: "video", statement: Object.assign(body, { id: U.uuid(), actor, timestamp: new Date().toISOString(), context: c }) }]);
+      client.send([{ kind: "video", statement: Object.assign(body, { id: event.verb === "initialized" && event.sessionId ? event.sessionId : U.uuid(), actor, timestamp: new Date().toISOString(), context: c }) }]);
     };
 
     adapter.saveState = function (text) {
@@ -155,7 +155,6 @@
       const statements = options.suspend ? [about("suspended", result)] : [];
       statements.push(about("terminated", result));
       client.send(statements.map((statement) => ({ statement, kind: statement.verb.display["en-US"] })));
-      client.outbox.flushNow();
     };
 
     return adapter;

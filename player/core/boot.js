@@ -45,7 +45,11 @@
     // pagehide is the reliable "leaving" signal (also on mobile and for
     // frames being removed); beforeunload is the fallback for browsers or
     // LMS frames where pagehide does not arrive. Player.leave() runs once.
-    const leave = () => player.leave();
+    // The page is going: end the session, then push out what waits with keepalive requests.
+    const leave = () => {
+      player.leave();
+      tracking.flushNow();
+    };
     window.addEventListener("pagehide", leave);
     window.addEventListener("beforeunload", leave);
     // Hidden comes before pagehide and is the last moment a page reliably

@@ -234,7 +234,11 @@
       this.leave();
       const url = this.tracking.adapter.exitUrl;
       if (url) {
-        window.location.href = url;
+        // the LMS's return page: once what waits was sent (in order, state before terminated), or after 5 s
+        this.tracking.sync(5000).then(() => {
+          this.tracking.flushNow();
+          window.location.href = url;
+        });
         return;
       }
       this.unitHost.textContent = "";

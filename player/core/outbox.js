@@ -15,8 +15,12 @@
  * refused batch is split and sent one by one, so one bad statement cannot
  * hold back the others, and the refused one is dropped with an error in the
  * console and in `rejected` (the learner is told). State documents (the
- * suspend data) ride along: the newest body per document, PUT after the
- * statements queued before it.
+ * suspend data) ride along in the same order: the newest body per document,
+ * PUT where it was queued, so the state saved before `terminated` reaches
+ * the LRS before it (a cmi5 LMS refuses every request of a session after its
+ * terminated). A statement of kind "initialized" goes alone in its POST, and
+ * nothing follows before the LRS answered it (cmi5 LMSs such as CATAPULT
+ * open the session only when that request is done).
  */
 (function (window) {
   "use strict";
@@ -43,10 +47,8 @@
       this.transport = transport;
       this.storage = U.guarded("localStorage", () => window.localStorage, null);
       const saved = this.storage ? U.guarded("read outbox", () => JSON.parse(this.storage.getItem(key) || "null"), null) : null;
-      /** [{id, kind, session, statement}] in sending order */
+      /** In sending order: statements {id, kind, session, statement} and documents {doc, resource, query, body}. */
       this.items = saved && Array.isArray(saved.items) ? saved.items : [];
-      /** name -> {query, body, seq} */
-      this.docs = saved && saved.docs && typeof saved.docs === "object" ? saved.docs : {};
       this.rejected = [];
       this.delay = 0;
       this.timer = null;
@@ -61,15 +63,15 @@
     _persist() {
       if (!this.storage) return;
       const ok = U.guarded("keep outbox", () => {
-        if (!this.items.length && !Object.keys(this.docs).length) this.storage.removeItem(this.key);
-        else this.storage.setItem(this.key, JSON.stringify({ items: this.items, docs: this.docs }));
+        if (!this.items.length) this.storage.removeItem(this.key);
+        else this.storage.setItem(this.key, JSON.stringify({ items: this.items }));
         return true;
       }, false);
       this.persisted = !!ok;
     }
 
     get pending() {
-      return this.items.length + Object.keys(this.docs).length;
+      return this.items.length;
     }
 
     /** Listen to changes: fn({pending, retrying, error, persisted, rejected}). */
@@ -97,17 +99,24 @@
       this.pump();
     }
 
-    /** Queue the newest body of a document (PUT resource?query). */
+    /** Queue the newest body of a document (PUT resource?query); an older body still waiting is replaced. */
     putDocument(name, resource, query, body) {
-      this.docs[name] = { resource, query, body, seq: ((this.docs[name] && this.docs[name].seq) || 0) + 1 };
+      this.items = this.items.filter((i) => i.doc !== name || i.sending);
+      this.items.push({ doc: name, resource, query, body });
       this._persist();
       this._changed();
       this.pump();
     }
 
-    /** Is a statement of this kind (e.g. "passed") still waiting? */
-    hasPending(kind) {
-      return this.items.some((i) => i.kind === kind);
+    /** The body of document `name` still waiting to be sent, or null. */
+    pendingDocument(name) {
+      const found = this.items.filter((i) => i.doc === name);
+      return found.length ? found[found.length - 1].body : null;
+    }
+
+    /** Statements ({id, kind, session, statement}) waiting, documents left out. */
+    statements() {
+      return this.items.filter((i) => !i.doc);
     }
 
     /** Resolves true once everything queued so far was acknowledged (or false after `ms`). */
@@ -126,8 +135,8 @@
       this._changed();
     }
 
-    _drop(ids) {
-      this.items = this.items.filter((i) => ids.indexOf(i.id) < 0);
+    _drop(entries) {
+      this.items = this.items.filter((i) => entries.indexOf(i) < 0);
     }
 
     /** Send one batch; resolves "ok", "retry" or "refused" (with the LRS's message). */
@@ -137,7 +146,7 @@
           if (response.ok || response.status === 409) {
             // 409: a statement with that id is stored already (a copy sent before the page was left)
             if (response.status === 409) window.console.warn("[gsog] LRS already has statement(s) " + batch.map((i) => i.id).join(", "));
-            this._drop(batch.map((i) => i.id));
+            this._drop(batch);
             this._persist();
             return { outcome: "ok" };
           }
@@ -148,21 +157,36 @@
         }, (err) => ({ outcome: "retry", message: String(err && err.message ? err.message : err) }));
     }
 
-    _putDoc(name, keepalive) {
-      const doc = this.docs[name];
-      const seq = doc.seq;
-      return this.transport("PUT", doc.resource, doc.query, doc.body, { keepalive }).then((response) => {
+    _putDoc(entry, keepalive) {
+      entry.sending = true;
+      return this.transport("PUT", entry.resource, entry.query, entry.body, { keepalive }).then((response) => {
+        entry.sending = false;
         if (response.ok || !retryable(response.status)) {
           if (!response.ok) {
-            this.rejected.push({ document: name, status: response.status });
-            window.console.error("[gsog] LRS refused document " + name + ": HTTP " + response.status);
+            this.rejected.push({ document: entry.doc, status: response.status });
+            window.console.error("[gsog] LRS refused document " + entry.doc + ": HTTP " + response.status);
           }
-          if (this.docs[name] && this.docs[name].seq === seq) delete this.docs[name];
+          this._drop([entry]);
           this._persist();
           return { outcome: "ok" };
         }
         return { outcome: "retry", message: "HTTP " + response.status };
-      }, (err) => ({ outcome: "retry", message: String(err && err.message ? err.message : err) }));
+      }, (err) => {
+        entry.sending = false;
+        return { outcome: "retry", message: String(err && err.message ? err.message : err) };
+      });
+    }
+
+    /** The statements at the front that go in one POST: up to BATCH, up to the next document; initialized alone. */
+    _nextBatch(single) {
+      const batch = [];
+      for (const entry of this.items) {
+        if (entry.doc || batch.length >= (single ? 1 : BATCH)) break;
+        if (entry.kind === "initialized" && batch.length) break;
+        batch.push(entry);
+        if (entry.kind === "initialized") break;
+      }
+      return batch;
     }
 
     /** Send what is queued, in order, until empty or the LRS fails (then back off). */
@@ -172,26 +196,23 @@
       this.running = true;
       let single = false;
       const step = () => {
-        if (this.items.length) {
-          const batch = this.items.slice(0, single ? 1 : BATCH);
-          return this._post(batch, false).then((answer) => {
-            if (answer.outcome === "refused") {
-              if (batch.length > 1) {
-                single = true; // find the one the LRS refuses
-                return step();
-              }
-              this._drop([batch[0].id]);
-              this._persist();
-              this.rejected.push({ id: batch[0].id, kind: batch[0].kind, message: answer.message });
-              window.console.error("[gsog] LRS refused statement " + batch[0].id + " (" + batch[0].statement.verb.id + "): " + answer.message);
+        if (!this.items.length) return Promise.resolve({ outcome: "ok" });
+        if (this.items[0].doc) return this._putDoc(this.items[0], false).then((answer) => (answer.outcome === "ok" ? step() : answer));
+        const batch = this._nextBatch(single);
+        return this._post(batch, false).then((answer) => {
+          if (answer.outcome === "refused") {
+            if (batch.length > 1) {
+              single = true; // find the one the LRS refuses
               return step();
             }
-            return answer.outcome === "ok" ? step() : answer;
-          });
-        }
-        const names = Object.keys(this.docs);
-        if (names.length) return this._putDoc(names[0], false).then((answer) => (answer.outcome === "ok" ? step() : answer));
-        return Promise.resolve({ outcome: "ok" });
+            this._drop(batch);
+            this._persist();
+            this.rejected.push({ id: batch[0].id, kind: batch[0].kind, message: answer.message });
+            window.console.error("[gsog] LRS refused statement " + batch[0].id + " (" + batch[0].statement.verb.id + "): " + answer.message);
+            return step();
+          }
+          return answer.outcome === "ok" ? step() : answer;
+        });
       };
       step().then((answer) => {
         this.running = false;
@@ -217,28 +238,28 @@
      * not arrive stays on disk for the next launch.
      */
     flushNow() {
-      const budget = { left: KEEPALIVE_BUDGET };
+      let budget = KEEPALIVE_BUDGET;
       const fits = (body) => {
         const size = new window.TextEncoder().encode(typeof body === "string" ? body : JSON.stringify(body)).length;
-        if (size > budget.left) return false;
-        budget.left -= size;
+        if (size > budget) return false;
+        budget -= size;
         return true;
       };
-      const statements = this.items.map((i) => i.statement);
-      if (statements.length && fits(statements)) {
-        const ids = this.items.map((i) => i.id);
-        this.transport("POST", "statements", null, statements, { keepalive: true }).then((response) => {
-          if (response.ok) { this._drop(ids); this._persist(); this._changed(); }
-        }, () => undefined);
-      }
-      Object.keys(this.docs).forEach((name) => {
-        const doc = this.docs[name];
-        if (fits(doc.body)) {
-          this.transport("PUT", doc.resource, doc.query, doc.body, { keepalive: true }).then((response) => {
-            if (response.ok && this.docs[name] && this.docs[name].seq === doc.seq) { delete this.docs[name]; this._persist(); this._changed(); }
-          }, () => undefined);
+      const done = (entries) => (response) => {
+        if (response.ok) { this._drop(entries); this._persist(); this._changed(); }
+      };
+      // documents first: when they are issued before the statements (terminated among them), they
+      // usually arrive first; what arrives late or not at all stays on disk for the next launch
+      this.items.filter((i) => i.doc).forEach((entry) => {
+        if (fits(entry.body)) {
+          this.transport("PUT", entry.resource, entry.query, entry.body, { keepalive: true }).then(done([entry]), () => undefined);
         }
       });
+      const statements = this.statements();
+      if (statements.length && fits(statements.map((i) => i.statement))) {
+        this.transport("POST", "statements", null, statements.map((i) => i.statement), { keepalive: true })
+          .then(done(statements), () => undefined);
+      }
     }
   }
 

@@ -3,6 +3,8 @@
  * main case. A unit with a video counts as done when the video was watched
  * (almost) to the end or its transcript was opened: reading the transcript
  * is the equivalent for learners who cannot or do not want to watch.
+ * Formats that send xAPI also get the Video Profile statements of the
+ * video (core/video.js), until the learner moves on.
  */
 (function (window) {
   "use strict";
@@ -12,8 +14,16 @@
   const el = U.el;
   const t = U.t;
 
-  /** Watched "to the end": the last seconds are often credits or silence. */
-  const WATCHED_FRACTION = 0.9;
+  /** Watched "to the end": the same fraction the Video Profile statements call completed. */
+  const WATCHED_FRACTION = GSOG.video.COMPLETION_THRESHOLD;
+
+  /**
+   * The xAPI activity id of a unit's video in the package's language: one
+   * activity per language, as each language is a different recording.
+   */
+  function videoActivityId(course, unit) {
+    return course.iri.replace(/\/+$/, "") + "/videos/" + unit.id + "/" + course.lang;
+  }
 
   function video(unit, ctx, onDone) {
     const lang = ctx.content.course.lang;
@@ -25,7 +35,7 @@
       }
     };
     const player = el("video", {
-      controls: true, preload: "metadata", playsinline: true, crossorigin: null,
+      controls: true, preload: "metadata", playsinline: true, crossorigin: null, poster: unit.poster || null,
       "aria-label": t("video_of", { title: unit.title }),
     }, [
       el("source", { src: unit.video, type: unit.video_type || "video/mp4" }),
@@ -36,6 +46,16 @@
     player.addEventListener("timeupdate", () => {
       if (player.duration && isFinite(player.duration) && player.currentTime / player.duration >= WATCHED_FRACTION) done();
     });
+    const tracking = ctx.tracking;
+    const detach = GSOG.video.attach(player, {
+      unit: { id: unit.id, title: unit.title },
+      lang,
+      activityId: videoActivityId(ctx.content.course, unit),
+      captions: !!unit.captions,
+      report: tracking && tracking.recordVideo ? (event) => tracking.recordVideo(event) : null,
+    });
+    // the video session ends when the learner moves to another unit or leaves
+    ctx.onLeave(detach);
 
     const controls = el("div", { class: "gsog-media-controls" });
     if (unit.captions) {
@@ -85,5 +105,5 @@
     ]);
   }
 
-  GSOG.media = { video, goals };
+  GSOG.media = { video, goals, videoActivityId };
 })(window);

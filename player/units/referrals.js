@@ -18,6 +18,22 @@
     return U.guarded("date format", () => new Intl.DateTimeFormat(lang + "-BE", { dateStyle: "long", timeZone: "UTC" }).format(date), iso);
   }
 
+  /** Longest web address shown in full; longer ones end in an ellipsis (the link goes to the whole address). */
+  const MAX_SHOWN = 40;
+
+  /**
+   * A web address as people read it: no scheme, no "www.", no query or fragment, no trailing slash;
+   * a long one is cut at a "/", "-" or "." and ends in an ellipsis (the page's CSS still wraps what is shown).
+   */
+  function shownAddress(url) {
+    const text = url.replace(/^https?:\/\//i, "").replace(/^www\./i, "").replace(/[?#].*$/, "").replace(/\/+$/, "");
+    if (text.length <= MAX_SHOWN) return text;
+    const head = text.slice(0, MAX_SHOWN - 1);
+    // cut after a "/", before a "-" or "." (a dangling "-" reads as a typo)
+    const cut = Math.max(head.lastIndexOf("/") + 1, head.lastIndexOf("-"), head.lastIndexOf("."));
+    return (cut > MAX_SHOWN / 2 ? head.slice(0, cut) : head) + "\u2026";
+  }
+
   function entry(e, lang) {
     const headingId = U.uid("referral");
     const facts = el("dl", { class: "gsog-referral-facts" });
@@ -29,7 +45,7 @@
     fact(t("referral_languages"), e.languages.map((l) => l.toUpperCase()).join(", "));
     if (e.phone) fact(t("referral_phone"), el("a", { href: "tel:" + e.phone.replace(/\s+/g, ""), text: e.phone }));
     if (e.web && /^https?:\/\//i.test(e.web)) {
-      fact(t("referral_web"), el("a", { href: e.web, target: "_blank", rel: "noopener noreferrer", text: e.web.replace(/^https?:\/\//i, "").replace(/\/$/, "") }));
+      fact(t("referral_web"), el("a", { href: e.web, target: "_blank", rel: "noopener noreferrer", text: shownAddress(e.web) }));
     }
     fact(t("referral_verified"), formatDate(e.verified_on, lang));
     return el("li", { class: "gsog-referral" + (e.for_sector ? " is-for-sector" : "") }, [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import datetime as dt
 import json
 import uuid
@@ -210,13 +211,31 @@ def test_session_reads_launch_data_and_keeps_its_own_state(app: Any, client: Any
     assert au.put(STATE, query_string=suspend, json={"sent": {"c": 1}}, headers=headers).status_code == 204
     assert au.get(STATE, query_string=suspend, headers=headers).get_json() == {"sent": {"c": 1}}
     prefs = {"agent": json.dumps(ACTOR), "profileId": "cmi5LearnerPreferences"}
-    put = au.put(
-        "/xapi/agents/profile",
-        query_string=prefs,
-        json={"languagePreference": "nl-BE"},
-        headers={**headers, "If-None-Match": "*"},
+    # no language in the launch: no preferences document, the AU uses its defaults (cmi5 11.0)
+    assert au.get("/xapi/agents/profile", query_string=prefs, headers=headers).status_code == 404
+    # the LMS keeps the learner preferences: an AU's change is refused with 403, an invalid one naming the rule
+    incomplete = au.put(
+        "/xapi/agents/profile", query_string=prefs, json={"languagePreference": "nl-BE"}, headers=headers
     )
-    assert put.status_code == 204
+    assert incomplete.status_code == 403
+    assert incomplete.get_json()["error"]["message"].startswith("11.0.0.0-5 - ")
+    bad_language = {"languagePreference": "nl BE", "audioPreference": "on"}
+    put = au.put("/xapi/agents/profile", query_string=prefs, json=bad_language, headers=headers)
+    assert put.status_code == 403 and put.get_json()["error"]["message"].startswith("11.1.0.0-1 - ")
+    valid = {"languagePreference": "nl-BE,fr-BE", "audioPreference": "on"}
+    put = au.put("/xapi/agents/profile", query_string=prefs, json=valid, headers=headers)
+    assert put.status_code == 403 and "Rejected request to alter" in put.get_json()["error"]["message"]
+    assert au.delete("/xapi/agents/profile", query_string=prefs, headers=headers).status_code == 403
+    assert au.get("/xapi/agents/profile", query_string=prefs, headers=headers).status_code == 404
+
+
+def test_launch_language_becomes_the_learner_preference(app: Any, client: Any) -> None:
+    created = launch(client, languagePreference="fr-BE")
+    prefs = {"agent": json.dumps(ACTOR), "profileId": "cmi5LearnerPreferences"}
+    got = app.test_client().get("/xapi/agents/profile", query_string=prefs, headers=session(app, created))
+    assert got.status_code == 200 and got.get_json() == {"languagePreference": "fr-BE"}
+    bad = client.post(LAUNCHES, json={"actor": ACTOR, "activityId": AU, "languagePreference": "fr BE"})
+    assert bad.status_code == 400 and "languagePreference" in bad.get_json()["error"]["message"]
 
 
 @pytest.mark.parametrize(
@@ -261,14 +280,25 @@ def test_session_is_bounded_to_its_launch(
 def test_session_sends_statements_about_its_actor_only(app: Any, client: Any) -> None:
     created = launch(client)
     headers = session(app, created)
+    au = app.test_client()
+    assert au.get(STATE, query_string=state_query(created, "LMS.LaunchData"), headers=headers).status_code == 200
+    prefs = {"agent": json.dumps(ACTOR), "profileId": "cmi5LearnerPreferences"}
+    assert au.get("/xapi/agents/profile", query_string=prefs, headers=headers).status_code == 404
+    context = copy.deepcopy(created["launchData"]["contextTemplate"])
+    context["registration"] = created["registration"]
+    context["contextActivities"]["category"] = [{"id": "https://w3id.org/xapi/cmi5/context/categories/cmi5"}]
     statement = {
+        "id": str(uuid.uuid4()),
+        "timestamp": "2026-05-04T10:00:00Z",
         "actor": ACTOR,
         "verb": {"id": "http://adlnet.gov/expapi/verbs/initialized"},
         "object": {"objectType": "Activity", "id": created["activityId"]},
+        "context": context,
     }
-    assert app.test_client().post("/xapi/statements", json=statement, headers=headers).status_code == 200
-    other = {**statement, "actor": {"mbox": "mailto:other@example.org"}}
-    assert app.test_client().post("/xapi/statements", json=other, headers=headers).status_code == 403
+    other = {**statement, "id": str(uuid.uuid4()), "actor": {"mbox": "mailto:other@example.org"}}
+    refused = au.post("/xapi/statements", json=other, headers=headers)
+    assert refused.status_code == 403 and refused.get_json()["error"]["message"].startswith("8.1.3.0-3 - ")
+    assert au.post("/xapi/statements", json=statement, headers=headers).status_code == 200
 
 
 def test_session_expires(app: Any, client: Any) -> None:

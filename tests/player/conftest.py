@@ -1,31 +1,37 @@
 """Fixtures for the player's browser tests.
 
-A loopback web server serves one directory holding the real packages built
-from course_src/ (unzipped), the test LMS pages of tests/player/lms/ with
-scorm-again behind them, and a small in-memory LRS for the cmi5 and xAPI
-adapters. Chromium is Debian's (/usr/bin/chromium), driven by Playwright.
+One loopback web server (werkzeug, threaded) serves, on one origin:
+
+* a directory holding the real packages built from course_src/ (unzipped;
+  see PACKAGES), the test LMS pages of tests/player/lms/ with scorm-again
+  behind them, and axe-core, with HTTP range requests for the videos;
+* OUR REAL LRS (lrs.app.create_app on a temporary SQLite file) at /xapi/
+  for the cmi5 and xAPI adapters: no fake LRS that accepts anything. The
+  ``lrs`` fixture (tests/player/our_lrs.py) launches AUs through its real
+  cmi5 launches endpoint, reads what it stored, logs what the player sent,
+  and can take it down.
+
+Chromium is Debian's (/usr/bin/chromium), driven by Playwright.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
+import logging
 import shutil
-import sys
 import threading
 import zipfile
 from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from werkzeug.serving import make_server
 
 from builder.build import build_packages
 from builder.media.resolve import default_cache
 from tests.conftest import COURSE_SRC, REPO
+from tests.player.our_lrs import OurLrs
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -39,131 +45,18 @@ CHROMIUM_ARGS = [
 NODE_MODULES = REPO / "node_modules"
 LMS_PAGES = Path(__file__).parent / "lms"
 FORMATS = ("scorm12", "scorm2004", "cmi5", "xapi")
-#: The auth token the fake cmi5 LMS hands out on the fetch URL.
-CMI5_TOKEN = "Z3NvZy10ZXN0OnNlY3JldA=="
+#: The packages the site serves, by language: every format in Dutch (packages/<format>/), and the
+#: French variant for the formats the tests need (packages-fr/<format>/); sector police for both.
+PACKAGES: dict[str, tuple[str, ...]] = {"nl": FORMATS, "fr": ("scorm2004",)}
+PACKAGE_DIRS = {"nl": "packages", "fr": "packages-fr"}
+LANGUAGES = tuple(PACKAGES)
 
 
-class FakeLrs:
-    """Just enough of an LRS (statements, State API) and a cmi5 fetch URL, in memory."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.statements: list[dict[str, Any]] = []
-        self.states: dict[tuple[str, str, str, str], bytes] = {}
-        self.requests: list[dict[str, Any]] = []
-        self.fetch_calls = 0
-
-    def reset(self) -> None:
-        with self.lock:
-            self.statements.clear()
-            self.states.clear()
-            self.requests.clear()
-            self.fetch_calls = 0
-
-    @staticmethod
-    def state_key(query: dict[str, list[str]]) -> tuple[str, str, str, str]:
-        one = {k: v[0] for k, v in query.items()}
-        agent = json.dumps(json.loads(one.get("agent", "{}")), sort_keys=True)
-        return (one.get("activityId", ""), agent, one.get("registration", ""), one.get("stateId", ""))
-
-    def verbs(self) -> list[str]:
-        with self.lock:
-            return [s["verb"]["id"].rsplit("/", 1)[-1] for s in self.statements]
-
-    def put_state(
-        self, activity_id: str, agent: dict[str, Any], registration: str, state_id: str, document: dict[str, Any]
-    ) -> None:
-        key = (activity_id, json.dumps(agent, sort_keys=True), registration, state_id)
-        with self.lock:
-            self.states[key] = json.dumps(document).encode()
-
-
-class Handler(SimpleHTTPRequestHandler):
-    """Static files, plus /lrs/... and /cmi5/fetch answered by the FakeLrs."""
-
-    lrs: FakeLrs
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep the test output clean
-        pass
-
-    def _reply(self, status: int, body: bytes = b"", content_type: str = "application/json") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if body and self.command != "HEAD":
-            # a page that was left does not wait for the answer to its last request
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                self.wfile.write(body)
-
-    def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def _lrs(self) -> bool:
-        url = urlsplit(self.path)
-        if url.path == "/cmi5/fetch" and self.command == "POST":
-            with self.lrs.lock:
-                self.lrs.fetch_calls += 1
-            self._reply(200, json.dumps({"auth-token": CMI5_TOKEN}).encode())
-            return True
-        if not url.path.startswith("/lrs/"):
-            return False
-        body = self._body()
-        with self.lrs.lock:
-            self.lrs.requests.append(
-                {
-                    "method": self.command,
-                    "path": url.path,
-                    "query": parse_qs(url.query),
-                    "authorization": self.headers.get("Authorization"),
-                    "version": self.headers.get("X-Experience-API-Version"),
-                }
-            )
-        resource = url.path[len("/lrs/") :]
-        if resource == "statements" and self.command == "POST":
-            data = json.loads(body)
-            batch = data if isinstance(data, list) else [data]
-            with self.lrs.lock:
-                self.lrs.statements.extend(batch)
-            self._reply(200, json.dumps([s.get("id") for s in batch]).encode())
-        elif resource == "activities/state":
-            key = FakeLrs.state_key(parse_qs(url.query))
-            if self.command == "GET":
-                with self.lrs.lock:
-                    found = self.lrs.states.get(key)
-                self._reply(200, found) if found is not None else self._reply(404)
-            elif self.command in ("PUT", "POST"):
-                with self.lrs.lock:
-                    self.lrs.states[key] = body
-                self._reply(204)
-            else:
-                self._reply(405)
-        else:
-            self._reply(404)
-        return True
-
-    def do_GET(self) -> None:
-        if not self._lrs():
-            super().do_GET()
-
-    def do_POST(self) -> None:
-        if not self._lrs():
-            self._reply(405)
-
-    def do_PUT(self) -> None:
-        if not self._lrs():
-            self._reply(405)
-
-
-class QuietServer(ThreadingHTTPServer):
-    """Browsers drop connections (a video's range request, a page that was left); that is not a test failure."""
-
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
+def package_url(server: str, fmt: str, lang: str = "nl") -> str:
+    """URL of a served package's launch page (no query), e.g. ``<server>/packages-fr/scorm2004/index.html``."""
+    if fmt not in PACKAGES[lang]:
+        raise ValueError(f"the site has no {lang} {fmt} package; add it to PACKAGES in tests/player/conftest.py")
+    return f"{server}/{PACKAGE_DIRS[lang]}/{fmt}/index.html"
 
 
 def _unzip(archive: Path, target: Path) -> None:
@@ -172,22 +65,30 @@ def _unzip(archive: Path, target: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The served directory: packages/<format>/ (unzipped), lms/, vendor/scorm-again/."""
-    root = tmp_path_factory.mktemp("site")
-    exports = tmp_path_factory.mktemp("exports")
+def exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built package zips (PACKAGES), as `course build` writes them; built once per session."""
+    out = tmp_path_factory.mktemp("exports")
     # build_packages renders missing draft media first (cached, so only the
     # first run on a machine is slow) and writes the same zips `course build` does.
-    report = build_packages(
-        COURSE_SRC,
-        exports,
-        formats=list(FORMATS),
-        languages=["nl"],
-        sectors=["police"],
-        cache=default_cache(COURSE_SRC),
-    )
-    for package in report.packages:
-        _unzip(package.path, root / "packages" / package.format)
+    for lang, formats in PACKAGES.items():
+        build_packages(
+            COURSE_SRC,
+            out,
+            formats=list(formats),
+            languages=[lang],
+            sectors=["police"],
+            cache=default_cache(COURSE_SRC),
+        )
+    return out
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory, exports: Path) -> Path:
+    """The served directory: packages/<format>/ (nl), packages-fr/<format>/, lms/, vendor/."""
+    root = tmp_path_factory.mktemp("site")
+    for lang, formats in PACKAGES.items():
+        for fmt in formats:
+            _unzip(exports / f"gsog-{lang}-police-{fmt}.zip", root / PACKAGE_DIRS[lang] / fmt)
     shutil.copytree(LMS_PAGES, root / "lms")
     vendor = root / "vendor" / "scorm-again"
     vendor.mkdir(parents=True)
@@ -201,36 +102,74 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def lrs() -> FakeLrs:
-    return FakeLrs()
+def _our_lrs(tmp_path_factory: pytest.TempPathFactory, exports: Path) -> OurLrs:
+    """The real LRS app on a temporary SQLite file (its package preview shows the built cmi5 zips)."""
+    return OurLrs(tmp_path_factory.mktemp("lrs") / "lrs.sqlite3", preview_dir=exports)
 
 
 @pytest.fixture(scope="session")
-def server(site: Path, lrs: FakeLrs) -> Iterator[str]:
-    """Base URL of the loopback server (ephemeral port)."""
-    handler = type("BoundHandler", (Handler,), {"lrs": lrs})
-    httpd = QuietServer(("127.0.0.1", 0), partial(handler, directory=str(site)))
+def server(site: Path, _our_lrs: OurLrs) -> Iterator[str]:
+    """Base URL of the loopback server (ephemeral port): the site's files, and our LRS at /xapi/
+    (and its /preview/), same origin."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    httpd = make_server("127.0.0.1", 0, _our_lrs.serve(site), threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, name="player-test-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    _our_lrs.base = f"http://127.0.0.1:{httpd.server_port}"
+    yield _our_lrs.base
     httpd.shutdown()
     httpd.server_close()
 
 
 @pytest.fixture(scope="session")
-def content(site: Path) -> dict[str, Any]:
-    """The content document the packages carry (window.GSOG_CONTENT of content/course.js)."""
-    text = (site / "packages" / "scorm12" / "content" / "course.js").read_text(encoding="utf-8")
+def lrs(server: str, _our_lrs: OurLrs) -> OurLrs:
+    """Our real LRS, served at ``lrs.endpoint`` (``<server>/xapi/``); see tests/player/our_lrs.py.
+
+    ``lrs.store``; ``lrs.launch_cmi5(module_id, ...)`` -> Cmi5Launch (url, answer); ``lrs.launch_xapi(...)``
+    -> XapiLaunch (url, ...); ``lrs.statements(registration)``; ``lrs.verbs(registration)``;
+    ``with lrs.down(): ...`` (``"503"`` or ``"drop"``); ``lrs.statement_posts()`` (raw bodies) and
+    ``lrs.replay(statements, version="2.0.0")``. The ``page`` fixture resets the log and the outage.
+    """
+    return _our_lrs
+
+
+def read_content(site: Path, lang: str = "nl") -> dict[str, Any]:
+    """The content document a served package carries (window.GSOG_CONTENT of content/course.js)."""
+    fmt = PACKAGES[lang][0]
+    text = (site / PACKAGE_DIRS[lang] / fmt / "content" / "course.js").read_text(encoding="utf-8")
     line = next(x for x in text.splitlines() if x.startswith("window.GSOG_CONTENT="))
     data: dict[str, Any] = json.loads(line[len("window.GSOG_CONTENT=") :].rstrip(";"))
     return data
 
 
+def read_strings(lang: str = "nl") -> dict[str, str]:
+    """The player's interface texts in one language (player/i18n/<lang>.json)."""
+    data: dict[str, str] = json.loads((REPO / "player" / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.fixture(scope="session")
+def content(site: Path) -> dict[str, Any]:
+    """The content document of the Dutch packages (the ones at packages/<format>/)."""
+    return read_content(site, "nl")
+
+
+@pytest.fixture(scope="session")
+def contents(site: Path) -> dict[str, dict[str, Any]]:
+    """The content document per language of the site (nl, fr)."""
+    return {lang: read_content(site, lang) for lang in LANGUAGES}
+
+
 @pytest.fixture(scope="session")
 def strings() -> dict[str, str]:
-    """The player's Dutch interface texts (the packages under test are nl)."""
-    data: dict[str, str] = json.loads((REPO / "player" / "i18n" / "nl.json").read_text(encoding="utf-8"))
-    return data
+    """The player's Dutch interface texts (the packages at packages/<format>/ are nl)."""
+    return read_strings("nl")
+
+
+@pytest.fixture(scope="session")
+def all_strings() -> dict[str, dict[str, str]]:
+    """The player's interface texts per language of the site (nl, fr)."""
+    return {lang: read_strings(lang) for lang in LANGUAGES}
 
 
 @pytest.fixture(scope="session")
@@ -246,8 +185,10 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any, lrs: FakeLrs) -> Iterator[Any]:
-    """A fresh browser context (own storage) per test; uncaught errors and the player's logged errors fail it."""
+def page(browser: Any, lrs: OurLrs) -> Iterator[Any]:
+    """A fresh browser context (own storage) per test; uncaught errors and the player's logged errors fail it.
+
+    The LRS's request log is emptied and any outage ended first."""
     lrs.reset()
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     context.set_default_timeout(10_000)

@@ -150,7 +150,7 @@ def take_test(frame: Any, content: dict[str, Any], unit_id: str, strings: dict[s
 #: Responses for the attempt in progress, written straight into the player's state (codes as in assessment.js).
 _FILL_ATTEMPT = """([unitId, right]) => {
     const unit = GSOG_CONTENT.units[unitId];
-    const saved = GSOG.player.state.assessment(unitId);
+    const saved = GSOG.player.state.slice(unitId);
     const range = (n) => Array.from({length: n}, (_, i) => i);
     for (const d of GSOG.assessment.draw(unit, saved.seed)) {
         const item = d.item;
@@ -175,3 +175,53 @@ def answer_in_state(frame: Any, unit_id: str, right: bool) -> None:
     """Answer the attempt in progress without clicking through it (the UI path is tested by take_test),
     then show the test again with those answers filled in."""
     frame.evaluate(_FILL_ATTEMPT, [unit_id, right])
+
+
+def check_posted_statements(lrs: Any, registration: str, *, version: str = "2.0.0") -> list[dict[str, Any]]:
+    """Every statement the player POSTed for ``registration`` is stored as sent, and our LRS also
+    accepts it again (new id) under X-Experience-API-Version ``version``; returns those statements.
+
+    ``lrs`` is the ``lrs`` fixture (tests/player/our_lrs.py OurLrs). Call it at the end of a journey,
+    once the player's outbox is empty (e.g. after ``wait_for`` saw "terminated"). Fails with the LRS's
+    answers for every statement that was not stored or was refused.
+    """
+    posted: list[dict[str, Any]] = lrs.posted_statements(registration)
+    assert posted, f"the player POSTed no statement for registration {registration}"
+    refused = [f"{r.method} {r.resource} -> {r.status}" for r in lrs.refused()]
+    assert refused == [], f"the LRS refused requests of the player: {refused}"
+    stored = {s["id"]: s for s in lrs.statements(registration)}
+    missing = [f"{s['id']} {s['verb']['id']}" for s in posted if s["id"] not in stored]
+    assert missing == [], f"POSTed but not stored: {missing}"
+    changed = [
+        f"{s['id']} {s['verb']['id']}: {part}"
+        for s in posted
+        for part in ("actor", "verb", "object", "result", "context")
+        if stored[s["id"]].get(part) != s.get(part)
+    ]
+    assert changed == [], f"stored differently from what was sent: {changed}"
+    answers = lrs.replay(posted, version=version)
+    bad = [f"{a.statement['verb']['id']} -> {a.status} {a.answer}" for a in answers if a.status != 200]
+    assert bad == [], f"refused when sent again under xAPI {version}: {bad}"
+    return posted
+
+
+#: Give the attempt in progress a seed whose draw holds an item of the given type (content type names).
+_DRAW_WITH = """([unitId, type]) => {
+    const unit = GSOG_CONTENT.units[unitId];
+    const saved = GSOG.player.state.slice(unitId);
+    for (let seed = 1; seed < 100000; seed++) {
+        if (GSOG.assessment.draw(unit, seed).some((d) => d.item.type === type)) {
+            saved.seed = seed;
+            saved.responses = {};
+            GSOG.player.goTo(unitId);
+            return seed;
+        }
+    }
+    return 0;
+}"""
+
+
+def draw_with(frame: Any, unit_id: str, item_type: str) -> None:
+    """Make the attempt in progress (after "start") one whose draw includes an ``item_type`` item
+    (e.g. "ordering"), so a journey surely sends that kind of answer."""
+    assert frame.evaluate(_DRAW_WITH, [unit_id, item_type]), f"no draw of {unit_id} holds a {item_type} item"

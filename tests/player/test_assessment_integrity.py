@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.player.helpers import content_frame, launch_scorm, last_values, lms_log
+from tests.player.helpers import content_frame, last_values, launch_scorm, lms_log
 
 #: Draws of many attempts, computed by the player's own code in the page.
-_DRAWS = """([unitId, seeds]) => seeds.map((seed) => GSOG.assessment.draw(GSOG_CONTENT.units[unitId], seed).map((d) => ({
+_DRAWS = """([unitId, seeds]) => seeds.map((seed) => GSOG.assessment.draw(GSOG_CONTENT.units[unitId], seed)
+  .map((d) => ({
     index: d.index, goals: d.item.goals, type: d.item.type,
     correctShown: d.optionOrder ? d.optionOrder.map((i) => d.item.options[i].correct) : null,
 })))"""
@@ -23,7 +24,8 @@ _BY_POSITION = """([unitId, seeds, mastery]) => {
             const item = d.item;
             if (d.optionOrder) saved.responses[d.index] = String(d.optionOrder[0]);
             else if (item.type === 'true_false') saved.responses[d.index] = 't';
-            else if (item.type === 'matching') saved.responses[d.index] = item.pairs.map(() => d.matchOrder[0]).join('');
+            else if (item.type === 'matching')
+                saved.responses[d.index] = item.pairs.map(() => d.matchOrder[0]).join('');
             else saved.responses[d.index] = d.startOrder;
         }
         if (GSOG.assessment.grade(unit, saved).percent / 100 >= mastery) passed += 1;

@@ -7,11 +7,9 @@ import re
 import unicodedata
 from typing import Any
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.player.helpers import (
-    SCORM,
     answer_in_state,
     calls,
     content_frame,
@@ -19,7 +17,6 @@ from tests.player.helpers import (
     last_values,
     launch_scorm,
     lms_log,
-    take_test,
 )
 
 # ----- assessment --------------------------------------------------------------
