@@ -202,6 +202,10 @@
     wrapped.flush = function () {
       if (timer !== null) { window.clearTimeout(timer); timer = null; fn(); }
     };
+    wrapped.cancel = function () {
+      window.clearTimeout(timer);
+      timer = null;
+    };
     return wrapped;
   }
 

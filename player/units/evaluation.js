@@ -102,6 +102,9 @@
     state: codec,
     render(unit, ctx) {
       const saved = ctx.slice();
+      // answers reach the LMS after a pause in typing, not only on submit (see reflection.js)
+      const persist = U.debounce(() => ctx.save(), 1500);
+      ctx.onLeave(() => persist.cancel());
       const done = saved.submitted;
       const status = el("div", { class: "gsog-save-status", role: "status", tabindex: "-1" });
       const nL = unit.likert_items.length;
@@ -124,7 +127,7 @@
       const open = unit.open_questions.map((q, i) => {
         const id = U.uid("open");
         const area = el("textarea", { id, rows: "4", maxlength: String(OPEN_MAX), value: saved.open[i] || "", disabled: done });
-        area.addEventListener("input", () => { saved.open[i] = area.value; });
+        area.addEventListener("input", () => { saved.open[i] = area.value; persist(); });
         return el("div", { class: "gsog-open" }, [el("label", { for: id, class: "gsog-label", text: q.text }), area]);
       });
 

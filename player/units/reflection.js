@@ -11,6 +11,8 @@
   const U = GSOG.util;
   const el = U.el;
   const t = U.t;
+  /** How long typing must pause before the answer is saved to the LMS. */
+  const TYPING_PAUSE_MS = 1500;
 
   /** slice: {text, rating (number|null), saved}; compact: [text, rating or -1, saved]. The text may be shortened to fit. */
   const codec = {
@@ -51,11 +53,14 @@
       };
       updateCounter();
 
-      // Typing updates the state in memory; it reaches the LMS on save,
-      // on navigation and when the learner leaves.
-      const keep = U.debounce(() => { saved.text = textarea.value; }, 400);
-      textarea.addEventListener("input", () => { updateCounter(); keep(); });
-      ctx.onLeave(() => keep.flush());
+      // Typing reaches the state at once and the LMS after a pause in typing
+      // (and on navigation and leaving): a commit while the page is being
+      // dismissed may fail (LMS APIs using synchronous XHR), so nothing typed
+      // may depend on it.
+      const persist = U.debounce(() => ctx.save(), TYPING_PAUSE_MS);
+      const keep = () => { saved.text = textarea.value; };
+      textarea.addEventListener("input", () => { updateCounter(); keep(); persist(); });
+      ctx.onLeave(() => { keep(); persist.cancel(); });
 
       const parts = [
         U.setHtml(el("div", { class: "gsog-richtext gsog-prompt" }), unit.prompt, 2),
@@ -87,8 +92,8 @@
 
       const save = el("button", { type: "button", class: "gsog-primary", text: t("save_answer") });
       save.addEventListener("click", () => {
-        keep.flush();
-        saved.text = textarea.value;
+        keep();
+        persist.cancel();
         if (saved.text.length < limits.min) {
           status.textContent = t("min_characters", { n: limits.min });
           textarea.focus();

@@ -6,7 +6,9 @@ cmi.suspend_data, the way a broken or overloaded LMS does.
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import pytest
 
@@ -93,3 +95,31 @@ def test_relaunch_after_lms_failure_resumes_from_this_browser(
 def _last_good_commit(log: list[dict[str, Any]], commit: str) -> float:
     times = [e["t"] for e in log if e["fn"] == commit and e["result"] == "true"]
     return max(times) if times else 0.0
+
+
+@pytest.mark.parametrize("fmt", ["scorm12", "scorm2004"])
+def test_work_in_progress_is_committed_before_dismissal(
+    page: Any, server: str, content: dict[str, Any], strings: dict[str, str], fmt: str
+) -> None:
+    """Commits while the page is dismissed fail in LMSs that commit with synchronous XHR: typed work must
+    already be in the LMS by then."""
+    s = SCORM[fmt]
+    query = urlencode({"pkg": f"/packages/{fmt}/index.html", "dismissal": "fail"}, quote_via=quote)
+    page.goto(f"{server}/lms/{fmt}.html?{query}")
+    frame = page.frame_locator("#sco")
+    frame.locator("h1").wait_for()
+    go_to(frame, content, REFLECTION)
+    frame.get_by_label(strings["your_answer"]).fill(ANSWER)  # typed, not saved with the button
+    # a pause in typing saves it: it does not wait for the page to be left
+    assert wait_for(lambda: any("\\u00e9cht luisteren" in d for d in _stored_suspend_data(page, fmt)), timeout=10)
+    page.goto(f"{server}/lms/blank.html")  # the learner closes the tab: hidden, then pagehide
+    log = json.loads(page.evaluate("localStorage.getItem('lmsLog')"))
+    assert any(e["fn"] == s.commit and e["result"] == "false" for e in log), "the dismissal commit failed"
+    stored: str | None = None
+    pending: str | None = None
+    for entry in log:
+        if entry["fn"] == s.set and entry["args"][0] == "cmi.suspend_data" and entry["result"] == "true":
+            pending = entry["args"][1]
+        if entry["fn"] == s.commit and entry["result"] == "true" and pending is not None:
+            stored, pending = pending, None
+    assert stored is not None and "\\u00e9cht luisteren" in stored, "the typed answer was committed before"

@@ -32,6 +32,12 @@ def _attempt(statement: dict[str, Any]) -> int | None:
     return next((v for k, v in extensions.items() if k.endswith("/xapi/extensions/attempt")), None)
 
 
+def _open(page: Any, url: str, content: dict[str, Any]) -> None:
+    """Launch the closing module; it opens at the post-test."""
+    page.goto(url)
+    page.locator("h1", has_text=content["units"][POST]["title"]).wait_for()
+
+
 def _fail(page: Any, strings: dict[str, str], button: str) -> None:
     page.get_by_role("button", name=button).click()
     answer_in_state(page, POST, right=False)
@@ -82,8 +88,7 @@ def test_cmi5_fail_then_pass_in_one_session(
     page: Any, lrs: OurLrs, content: dict[str, Any], strings: dict[str, str]
 ) -> None:
     launch = lrs.launch_cmi5("m4-close")
-    page.goto(launch.url)
-    page.locator("h1", has_text=content["units"][POST]["title"]).wait_for()
+    _open(page, launch.url, content)
     _fail(page, strings, strings["test_start"])
     _pass(page, content, strings, strings["test_retry"])
     page.get_by_text(strings["test_result_sent"]).wait_for()
@@ -109,8 +114,7 @@ def test_cmi5_fail_then_pass_across_sessions(
     page: Any, lrs: OurLrs, content: dict[str, Any], strings: dict[str, str]
 ) -> None:
     first = lrs.launch_cmi5("m4-close")
-    page.goto(first.url)
-    page.locator("h1", has_text=content["units"][POST]["title"]).wait_for()
+    _open(page, first.url, content)
     _fail(page, strings, strings["test_start"])
     _exit(page, strings)
     assert wait_for(lambda: "terminated" in lrs.verbs(first.registration), 10)
@@ -135,8 +139,7 @@ def test_cmi5_lrs_outage_loses_nothing_and_says_so(
     page: Any, lrs: OurLrs, content: dict[str, Any], strings: dict[str, str], outage: str
 ) -> None:
     launch = lrs.launch_cmi5("m4-close")
-    page.goto(launch.url)
-    page.locator("h1", has_text=content["units"][POST]["title"]).wait_for()
+    _open(page, launch.url, content)
     with lrs.down(outage):  # type: ignore[arg-type]
         _pass(page, content, strings, strings["test_start"])
         # the learner is told the truth: kept on this device, not yet sent
@@ -159,8 +162,7 @@ def test_xapi_fail_then_pass_with_an_outage_in_between(
     page: Any, lrs: OurLrs, content: dict[str, Any], strings: dict[str, str]
 ) -> None:
     launch = lrs.launch_xapi("m4-close")
-    page.goto(launch.url)
-    page.locator("h1", has_text=content["units"][POST]["title"]).wait_for()
+    _open(page, launch.url, content)
     _fail(page, strings, strings["test_start"])
     with lrs.down():
         _pass(page, content, strings, strings["test_retry"])

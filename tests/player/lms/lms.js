@@ -13,6 +13,7 @@
  * window.lmsFailures makes calls fail the way a broken LMS does (answer
  * "false", error 101/351): {"Commit": true} fails every commit (LMSCommit for
  * 1.2), {"SetValue:cmi.suspend_data": true} refuses that element.
+ * dismissal=fail makes every Commit fail once the package's page is being dismissed.
  */
 (function () {
   "use strict";
@@ -81,6 +82,12 @@
     else window.API_1484_11 = api;
 
     const frame = document.getElementById("sco");
+    // ?dismissal=fail: like an LMS whose API commits with synchronous XHR, which browsers refuse
+    // during page dismissal, every Commit fails from this page's beforeunload on (it comes before the
+    // package's beforeunload and pagehide; only visibilitychange is safe, as on mobile browsers)
+    if (params.get("dismissal") === "fail") {
+      window.addEventListener("beforeunload", () => { window.lmsFailures.Commit = true; });
+    }
     frame.src = params.get("pkg");
   }
 
