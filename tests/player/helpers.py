@@ -206,11 +206,12 @@ def check_posted_statements(lrs: Any, registration: str, *, version: str = "2.0.
 
 
 #: Give the attempt in progress a seed whose draw holds an item of the given type (content type names).
-_DRAW_WITH = """([unitId, type]) => {
+_DRAW_WITH = """([unitId, types]) => {
     const unit = GSOG_CONTENT.units[unitId];
     const saved = GSOG.player.state.slice(unitId);
     for (let seed = 1; seed < 100000; seed++) {
-        if (GSOG.assessment.draw(unit, seed).some((d) => d.item.type === type)) {
+        const drawn = GSOG.assessment.draw(unit, seed).map((d) => d.item.type);
+        if (types.every((type) => drawn.indexOf(type) >= 0)) {
             saved.seed = seed;
             saved.responses = {};
             GSOG.player.goTo(unitId);
@@ -221,7 +222,7 @@ _DRAW_WITH = """([unitId, type]) => {
 }"""
 
 
-def draw_with(frame: Any, unit_id: str, item_type: str) -> None:
-    """Make the attempt in progress (after "start") one whose draw includes an ``item_type`` item
-    (e.g. "ordering"), so a journey surely sends that kind of answer."""
-    assert frame.evaluate(_DRAW_WITH, [unit_id, item_type]), f"no draw of {unit_id} holds a {item_type} item"
+def draw_with(frame: Any, unit_id: str, *item_types: str) -> None:
+    """Make the attempt in progress (after "start") one whose draw includes items of every one of
+    ``item_types`` (e.g. "ordering"), so a journey surely sends those kinds of answer."""
+    assert frame.evaluate(_DRAW_WITH, [unit_id, list(item_types)]), f"no draw of {unit_id} holds {item_types}"

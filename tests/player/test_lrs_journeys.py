@@ -175,3 +175,17 @@ def test_xapi_fail_then_pass_with_an_outage_in_between(
     assert verbs == ["attempted", "completed", "failed", "passed", "terminated"]
     results = [(_verb(s), _attempt(s)) for s in mine if _verb(s) in ("passed", "failed")]
     assert results == [("failed", 1), ("passed", 2)]
+
+
+@pytest.mark.parametrize("mode", ["Review", "Browse"])
+def test_cmi5_review_and_browse_record_nothing_but_the_session(
+    page: Any, lrs: OurLrs, content: dict[str, Any], strings: dict[str, str], mode: str
+) -> None:
+    launch = lrs.launch_cmi5("m4-close", launch_mode=mode)
+    _open(page, launch.url, content)
+    page.get_by_text(strings["review_mode"]).wait_for()
+    _pass(page, content, strings, strings["test_start"])
+    _exit(page, strings)
+    mine = _stored_once_in_order(lrs, launch.registration)
+    assert [_verb(s) for s in mine] == ["initialized", "terminated"]
+    assert not _satisfied(lrs, launch.registration, launch.activity_id)
