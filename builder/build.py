@@ -23,7 +23,7 @@ from builder.writers.base import WriterOptions, package_name
 from builder.zipfiles import ZipEntry, write_zip
 
 #: Bump when the zip layout changes, so every package is written again.
-BUILD_VERSION = "2"
+BUILD_VERSION = "3"
 STATE_FILE = ".build-state.json"
 
 

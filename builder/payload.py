@@ -4,21 +4,35 @@ The player's own ``player/bundle.json`` says which scripts make the runtime and
 which adapter serves each format; here they are concatenated into one
 ``player/player.js`` per format, so a package has no build step and no module
 loader, and works from any LMS's content server.
+
+``player/index.html`` is a template (``string.Template``): each package's
+launch page gets its own language, its course title and only its own
+language's noscript text, so an LMS, a browser tab and a screen reader see
+the package's language before any script runs.
 """
 
 from __future__ import annotations
 
 import functools
+import html
 import json
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from builder.typography import typeset
 from builder.variants import CompiledVariant, PackageFile
 
 PLAYER_DIR = Path(__file__).resolve().parent.parent / "player"
 FORMATS = ("scorm12", "scorm2004", "cmi5", "xapi")
 LAUNCH_FILE = "index.html"
+
+#: The launch page's text for browsers without JavaScript (the player's strings need the player).
+NOSCRIPT = {
+    "nl": "Deze cursus heeft JavaScript nodig. Schakel JavaScript in en open de cursus opnieuw.",
+    "fr": "Ce cours nécessite JavaScript. Activez JavaScript et rouvrez le cours.",
+}
 
 
 @dataclass(frozen=True)
@@ -54,9 +68,22 @@ def ui_strings(lang: str) -> dict[str, str]:
     return strings
 
 
+def launch_page(compiled: CompiledVariant) -> bytes:
+    """``index.html`` for one variant: its language, course title and noscript text, HTML-escaped."""
+    lang = compiled.variant.lang
+    template = string.Template((PLAYER_DIR / _bundle()["index"]).read_text(encoding="utf-8"))
+    page = template.substitute(
+        lang=html.escape(lang),
+        title=html.escape(compiled.content["course"]["title"]),
+        noscript=html.escape(typeset(NOSCRIPT[lang], lang)),
+    )
+    return page.encode("utf-8")
+
+
 def content_script(compiled: CompiledVariant, fmt: str) -> bytes:
     """``content/course.js``: content, strings and format as globals (works from file:// too)."""
-    strings = json.dumps(ui_strings(compiled.variant.lang), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    lang = compiled.variant.lang
+    strings = json.dumps(typeset(ui_strings(lang), lang), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     text = (
         f"window.GSOG_FORMAT={json.dumps(fmt)};\n"
         f"window.GSOG_STRINGS={strings};\n"
@@ -69,7 +96,7 @@ def payload(compiled: CompiledVariant, fmt: str) -> list[PayloadEntry]:
     """Every file of a package except its manifest, sorted by name."""
     bundle = _bundle()
     entries: list[PayloadEntry] = [
-        PackageFile(LAUNCH_FILE, PLAYER_DIR / bundle["index"]),
+        GeneratedFile(LAUNCH_FILE, launch_page(compiled)),
         GeneratedFile("player/player.js", player_script(fmt)),
         GeneratedFile("content/course.js", content_script(compiled, fmt)),
         *(PackageFile(f"player/{Path(css).name}", PLAYER_DIR / css) for css in bundle["styles"]),

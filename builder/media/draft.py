@@ -26,7 +26,7 @@ from builder.model.base import pick
 from builder.model.units import VideoUnit
 
 #: Bump when the rendering changes, so cached drafts are rendered again.
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 VOICES = {"nl": "nl", "fr": "fr-be"}
 SPEECH_RATE = 160  # words per minute: calm, clear narration
 WIDTH, HEIGHT = 1280, 720
@@ -100,7 +100,11 @@ def _escape(text: str) -> str:
 
 
 def _slide_image(title: str, body: str, speaker: str, footer: str, target: Path, cwd: Path) -> None:
-    """Render one still: title on top, on-screen lines below, footer at the bottom."""
+    """Render one still: footer line and title on top, on-screen lines below.
+
+    The bottom of the frame stays free of slide text: that is where browsers
+    show the captions, which would otherwise cover it.
+    """
     files: list[tuple[str, str]] = [
         ("title.txt", "\n".join(textwrap.wrap(title, 36)) or " "),
         ("body.txt", "\n".join(line for raw in body.splitlines() for line in textwrap.wrap(raw, 52)) or " "),
@@ -115,7 +119,7 @@ def _slide_image(title: str, body: str, speaker: str, footer: str, target: Path,
             f"drawtext=fontfile={FONT_BOLD}:textfile=title.txt:fontcolor={FOREGROUND}:fontsize=50:x=80:y=80:line_spacing=12",
             f"drawtext=fontfile={FONT_BOLD}:textfile=speaker.txt:fontcolor={ACCENT}:fontsize=30:x=80:y=270",
             f"drawtext=fontfile={FONT}:textfile=body.txt:fontcolor={FOREGROUND}:fontsize=34:x=80:y=330:line_spacing=18",
-            f"drawtext=fontfile={FONT}:textfile=footer.txt:fontcolor={ACCENT}:fontsize=22:x=80:y={HEIGHT - 60}",
+            f"drawtext=fontfile={FONT}:textfile=footer.txt:fontcolor={ACCENT}:fontsize=22:x=80:y=32",
         ]
     )
     _run(

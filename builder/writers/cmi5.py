@@ -2,8 +2,13 @@
 
 Every id is an absolute IRI under the course's ``base_iri``. A module that
 holds the post-test moves on when completed and passed at the post-test's
-mastery score; a module of optional reference material is NotApplicable, so
-it never blocks course satisfaction.
+mastery score. A module that holds the pre-test moves on when completed,
+although the pre-test is not required: a NotApplicable AU is satisfied from
+the start, so an LMS may launch it in Review mode (as CATAPULT and our LRS's
+preview do), where the AU must not record results and the learner's pre-test
+answers would be lost. Only a module of optional reference material (no
+required unit, no assessment) is NotApplicable, so it never blocks course
+satisfaction.
 """
 
 from __future__ import annotations
@@ -27,12 +32,12 @@ def _text(parent: Any, tag: str, text: str, lang: str) -> None:
 
 
 def move_on(module: dict[str, Any], units: dict[str, Any], post_test_id: str | None) -> str:
-    """cmi5 moveOn criterion of a module's AU."""
+    """cmi5 moveOn criterion of a module's AU (the rules are in the module docstring)."""
     if post_test_id is not None and post_test_id in module["units"]:
         return "CompletedAndPassed"
-    if not any(units[u]["required"] for u in module["units"]):
-        return "NotApplicable"
-    return "Completed"
+    if any(units[u]["required"] or units[u]["kind"] == "assessment" for u in module["units"]):
+        return "Completed"
+    return "NotApplicable"
 
 
 class Cmi5Writer:

@@ -12,6 +12,7 @@ from typing import Any
 from lxml import etree
 
 from builder.model.base import pick
+from builder.typography import typeset
 from builder.variants import CompiledVariant
 from builder.writers.base import XML_NS, course_iri
 
@@ -22,15 +23,16 @@ IMSMD_NS = "http://www.imsglobal.org/xsd/imsmd_rootv1p2p1"
 def _facts(compiled: CompiledVariant) -> dict[str, Any]:
     meta = compiled.course.meta
     lang = compiled.variant.lang
-    return {
+    facts: dict[str, Any] = {
         "lang": lang,
-        "title": pick(meta.title, lang),
-        "description": pick(meta.description, lang),
+        "title": compiled.content["course"]["title"],
+        "description": compiled.content["course"]["description"],
         "keywords": list(meta.keywords.get(lang, [])),  # type: ignore[call-overload]
         "version": meta.version,
         "rights": pick(meta.rights, lang),
         "iri": course_iri(compiled),
     }
+    return typeset(facts, lang)
 
 
 class _Dialect:

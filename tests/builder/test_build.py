@@ -86,6 +86,10 @@ def test_manifests_carry_metadata_and_mastery(matrix: Path) -> None:
     assert rules["index.html?module=m4-close"] == "CompletedAndPassed"
     assert rules["index.html?module=m5-resources"] == "NotApplicable"
     assert rules["index.html?module=m1-understand"] == "Completed"
+    # the pre-test is optional, but a NotApplicable AU is launched in Review mode and records nothing
+    assert rules["index.html?module=m0-start"] == "Completed"
+    mastery = {au.findtext("c:url", namespaces=c): au.get("masteryScore") for au in aus}
+    assert mastery["index.html?module=m0-start"] is None
 
 
 def test_multi_sco_scorm2004_has_one_sco_per_module(media_cache: Path, tmp_path: Path) -> None:

@@ -1,0 +1,43 @@
+"""French typography: narrow no-break spaces where French sets a space before punctuation."""
+
+from __future__ import annotations
+
+import pytest
+
+from builder.typography import NARROW_NBSP as N
+from builder.typography import french_spacing, typeset, typeset_webvtt
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Qui ? Quoi ! Note : voir ; fin", f"Qui{N}? Quoi{N}! Note{N}: voir{N}; fin"),
+        ("la réaction « elle exagère »", f"la réaction «{N}elle exagère{N}»"),
+        ("trop  : deux espaces", f"trop{N}: deux espaces"),
+        ("rendez-vous à 14:30 ; pas avant", f"rendez-vous à 14:30{N}; pas avant"),
+        ("<p>Pourquoi ?</p>", f"<p>Pourquoi{N}?</p>"),
+        (
+            '<a href="https://x.be/a?b=1 : c" title="t ?">lien ?</a>',
+            f'<a href="https://x.be/a?b=1 : c" title="t ?">lien{N}?</a>',
+        ),
+        ("voir https://x.be/faq?q=a;b=c", "voir https://x.be/faq?q=a;b=c"),
+        ("Descendre : {text}", f"Descendre{N}: {{text}}"),
+        ("la partie « {module} »", f"la partie «{N}{{module}}{N}»"),
+        ("déjà\u202f: fait", "déjà\u202f: fait"),
+    ],
+)
+def test_french_spacing(text: str, expected: str) -> None:
+    assert french_spacing(text) == expected
+
+
+def test_only_french_is_typeset_and_data_is_walked() -> None:
+    data = {"title": "Cas : police", "items": ["Vrai ?", 3, None], "ok": True}
+    assert typeset(data, "fr") == {"title": f"Cas{N}: police", "items": [f"Vrai{N}?", 3, None], "ok": True}
+    assert typeset(data, "nl") == data
+    assert typeset("Wat nu ?", "nl") == "Wat nu ?"
+
+
+def test_webvtt_timing_lines_are_left_alone() -> None:
+    vtt = "WEBVTT\n\n1\n00:00.000 --> 00:02.500 line:90%\n<v Agent>Pourquoi ?\n"
+    assert typeset_webvtt(vtt, "fr") == f"WEBVTT\n\n1\n00:00.000 --> 00:02.500 line:90%\n<v Agent>Pourquoi{N}?\n"
+    assert typeset_webvtt(vtt, "nl") == vtt
