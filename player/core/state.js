@@ -63,6 +63,8 @@
       this.seq = 0;
       /** True when the last serialise() had to shorten free texts to fit the format's limit. */
       this.truncated = false;
+      /** The last serialised content without its counter. */
+      this._lastCore = null;
       /** Size of the last serialise() result. */
       this.size = { chars: 0, bytes: 0 };
     }
@@ -124,7 +126,13 @@
      */
     serialise(limit) {
       const max = limit || Infinity;
-      this.seq += 1;
+      // the save counter moves only when something changed: an unchanged state is not saved again
+      // (at pagehide a new state PUT would race the session's terminated statement)
+      const core = JSON.stringify(Object.assign(this._compact({}, []), { q: 0 }));
+      if (core !== this._lastCore) {
+        this.seq += 1;
+        this._lastCore = core;
+      }
       const cut = {};
       const drop = [];
       let text = asciiJson(this._compact(cut, drop));
