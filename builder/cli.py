@@ -97,13 +97,17 @@ def schema(kind: str | None, out: Path | None) -> None:
 )
 @click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Renders at a time.")
 def media(directory: Path, lang: str, cache: Path | None, jobs: int) -> None:
-    """Render a draft video with captions for every clip and case lacking a recording."""
+    """Render a draft video, captions and poster for every clip and case lacking a recording.
+
+    A recording gets its poster (a frame of it) here too, so ``course build``
+    finds every media file in place.
+    """
     from rich.progress import Progress
 
     from builder.checker import check_course
-    from builder.media.draft import MediaToolMissing
     from builder.media.probe import duration_seconds
     from builder.media.resolve import RenderOutcome, default_cache, render_missing
+    from builder.media.tools import MediaToolMissing
 
     report = check_course(directory, _languages(lang))
     if not report.ok or report.course is None:

@@ -3,12 +3,22 @@
 French sets a space before ``? ! : ;`` and inside ``« »``. Authors type an
 ordinary space there, so a browser may wrap the line right before the
 punctuation and start the next line with "?" or ":". The build replaces those
-spaces with a NARROW NO-BREAK SPACE (U+202F); the source YAML stays as the
-authors wrote it. Dutch (and any other language) is left as it is.
+spaces (and the wider no-break space U+00A0 some texts already have, so a
+package uses one convention) with a NARROW NO-BREAK SPACE (U+202F); where
+there is no space, none is added. The source YAML and the player's string
+files stay as their authors wrote them. Dutch (and any other language) is
+left as it is.
 
 HTML tags and their attributes, URLs and ``{placeholders}`` of the player's
 interface strings are never touched; times like 14:30 have no space before
 the colon, so they are not either.
+
+Where it is applied: over the whole content document when a variant is
+compiled, over the player's strings and the launch page's noscript text in
+the payload, over the LOM metadata, and in the draft renderer to slide text
+and captions (before they are wrapped into lines, which a typeset space
+then holds together). Package manifests take their titles from the content
+document, so they are typeset with it.
 """
 
 from __future__ import annotations
@@ -17,13 +27,14 @@ import re
 from typing import TypeVar
 
 NARROW_NBSP = "\u202f"
-#: Bump when the rules change, so typeset copies in the media cache are made again.
-VERSION = "1"
+#: Bump when the rules change, so French drafts (typeset slides and captions) are rendered again.
+VERSION = "2"
 
 #: Runs of text the rule must not change: HTML tags, URLs, {placeholders}.
 _PROTECTED = re.compile(r"<[^<>]*>|https?://[^\s<>\"']+|\{[^{}\s]*\}")
-_BEFORE_PUNCTUATION = re.compile(r" +(?=[?!:;»])")
-_AFTER_GUILLEMET = re.compile(r"(?<=«) +")
+_SPACES = r"[ \u00a0]+"  # ordinary and no-break spaces; a line break is left to the text's structure
+_BEFORE_PUNCTUATION = re.compile(f"{_SPACES}(?=[?!:;»])")
+_AFTER_GUILLEMET = re.compile(f"(?<=«){_SPACES}")
 
 T = TypeVar("T")
 
@@ -64,10 +75,3 @@ def typeset(value: T, lang: str) -> T:
     if isinstance(value, list):
         return [typeset(v, lang) for v in value]  # type: ignore[return-value]
     return value
-
-
-def typeset_webvtt(text: str, lang: str) -> str:
-    """WebVTT captions typeset for ``lang``: cue text only, never the timing lines."""
-    if not applies(lang):
-        return text
-    return "\n".join(line if "-->" in line else french_spacing(line) for line in text.split("\n"))

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
 
-from builder.media.derived import derived, poster
 from builder.media.narration import transcript
 from builder.media.resolve import media_for
 from builder.model.assessment import Assessment, Item, Matching, MultipleResponse, Ordering, SingleChoice, TrueFalse
@@ -25,8 +23,7 @@ from builder.model.base import LANGUAGE_CODES, SECTORS, Sector, pick
 from builder.model.catalog import Course
 from builder.model.reference import EvaluationForm, Factsheet, Glossary, ReferralList
 from builder.model.units import Case, KnowledgeClip, Reflection, VideoUnit
-from builder.typography import VERSION as TYPOGRAPHY_VERSION
-from builder.typography import applies, typeset, typeset_webvtt
+from builder.typography import typeset
 
 #: Version of the content document the player reads; bump on breaking changes.
 CONTENT_SCHEMA = 1
@@ -90,32 +87,20 @@ def _goal_ids(unit: Any) -> list[str]:
     return list(getattr(unit, "goals", []))
 
 
-def _typeset_captions(lang: str) -> Callable[[Path, Path], None]:
-    def make(source: Path, target: Path) -> None:
-        target.write_text(typeset_webvtt(source.read_text(encoding="utf-8"), lang), encoding="utf-8")
-
-    return make
-
-
 def _video(course: Course, unit: VideoUnit, lang: str, cache: Path, media: list[PackageFile]) -> dict[str, Any]:
-    """A video unit's media: the video, a poster frame of it, and its captions.
+    """A video unit's media, side by side in ``media/``: the video, its poster and its captions.
 
-    Draft captions are written from the script without French typography
-    (the script's text also feeds the speech synthesis), so they are typeset
-    here, into the cache, like every other French text of the package.
+    Draft captions come typeset from the renderer (French typography has to
+    be applied before their lines are wrapped); recorded captions are the
+    authors' files and are packaged as they are.
     """
     found = media_for(course, unit, lang, cache)
     video_name = f"media/{unit.id}{found.video.suffix}"
-    poster_name = f"media/{unit.id}.jpg"
+    poster_name = f"media/{unit.id}{found.poster.suffix}"
     captions_name = f"media/{unit.id}.vtt"
-    captions = found.captions
-    if applies(lang) and not found.recorded:
-        captions = derived(
-            cache, f"captions-{TYPOGRAPHY_VERSION}-{lang}", found.captions, ".vtt", _typeset_captions(lang)
-        )
     media.append(PackageFile(video_name, found.video))
-    media.append(PackageFile(poster_name, poster(cache, found.video)))
-    media.append(PackageFile(captions_name, captions))
+    media.append(PackageFile(poster_name, found.poster))
+    media.append(PackageFile(captions_name, found.captions))
     return {
         "video": video_name,
         "video_type": "video/webm" if found.video.suffix == ".webm" else "video/mp4",

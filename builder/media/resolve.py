@@ -1,4 +1,4 @@
-"""Which video and captions a unit uses in a language: recorded or draft."""
+"""Which video, captions and poster a unit uses in a language: recorded or draft."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder.media.draft import draft_paths, render_draft, require_tools
+from builder.media.draft import draft_paths, render_draft
+from builder.media.poster import make_recorded_poster, recorded_poster_path
 from builder.media.recorded import recorded_captions, recorded_video
+from builder.media.tools import require_tools
 from builder.model.catalog import Course
 from builder.model.units import VideoUnit
 
@@ -28,7 +30,12 @@ class UnitMedia:
     lang: str
     video: Path
     captions: Path
+    poster: Path
     recorded: bool
+
+    def ready(self) -> bool:
+        """True when every file is in place (a draft rendered, a recording's poster made)."""
+        return self.video.is_file() and self.captions.is_file() and self.poster.is_file()
 
 
 def video_units(course: Course) -> Iterator[VideoUnit]:
@@ -38,15 +45,15 @@ def video_units(course: Course) -> Iterator[VideoUnit]:
 
 
 def media_for(course: Course, unit: VideoUnit, lang: str, cache: Path) -> UnitMedia:
-    """A recorded video when one is in place, otherwise the cached draft."""
+    """A recorded video when one is in place, otherwise the cached draft (paths only: nothing is made here)."""
     video = recorded_video(course.root, unit, lang)
     if video is not None:
         captions = recorded_captions(course.root, unit, lang)
         if captions is None:
             raise FileNotFoundError(f"{unit.id}: recorded video {video} has no captions")
-        return UnitMedia(unit.id, lang, video, captions, recorded=True)
+        return UnitMedia(unit.id, lang, video, captions, recorded_poster_path(cache, video), recorded=True)
     draft = draft_paths(cache, unit, lang)
-    return UnitMedia(unit.id, lang, draft.video, draft.captions, recorded=False)
+    return UnitMedia(unit.id, lang, draft.video, draft.captions, draft.poster, recorded=False)
 
 
 @dataclass(frozen=True)
@@ -64,19 +71,18 @@ def render_missing(
     jobs: int = 2,
     on_done: Callable[[RenderOutcome], None] | None = None,
 ) -> list[RenderOutcome]:
-    """Render every draft that is not cached yet, ``jobs`` at a time."""
+    """Render every draft that is not cached yet, and recordings' posters, ``jobs`` at a time."""
     tasks: list[tuple[VideoUnit, str]] = [(u, lang) for u in video_units(course) for lang in languages]
-    if any(
-        not media_for(course, u, lang, cache).recorded and not draft_paths(cache, u, lang).exists() for u, lang in tasks
-    ):
+    if not all(media_for(course, u, lang, cache).ready() for u, lang in tasks):
         require_tools()
 
     def work(task: tuple[VideoUnit, str]) -> RenderOutcome:
         unit, lang = task
         media = media_for(course, unit, lang, cache)
         if media.recorded:
+            make_recorded_poster(cache, media.video)
             outcome = RenderOutcome(media, "recorded")
-        elif draft_paths(cache, unit, lang).exists():
+        elif media.ready():
             outcome = RenderOutcome(media, "cached")
         else:
             render_draft(unit, lang, cache)

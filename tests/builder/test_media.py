@@ -13,10 +13,13 @@ from click.testing import CliRunner
 from builder.checker import check_course
 from builder.cli import main
 from builder.media.draft import render_draft
+from builder.media.poster import make_recorded_poster
 from builder.media.probe import duration_seconds
-from builder.media.resolve import media_for
+from builder.media.resolve import media_for, render_missing
 from builder.media.webvtt import check_webvtt
 from builder.model.units import KnowledgeClip
+from builder.variants import PackageFile, Variant, compile_variant
+from tests.builder.images import distance, gray, shown_at, size
 from tests.conftest import COURSE_SRC
 
 pytestmark = pytest.mark.media
@@ -106,8 +109,45 @@ def test_course_media_gives_every_clip_and_case_a_video(media_cache: Path) -> No
     for unit in units:
         for lang in ("nl", "fr"):
             media = media_for(report.course, unit, lang, media_cache)
-            assert media.video.is_file() and media.captions.is_file(), (unit.id, lang)
+            assert media.video.is_file() and media.captions.is_file() and media.poster.is_file(), (unit.id, lang)
             assert _streams(media.video) == {"h264", "aac"}
             assert check_webvtt(media.captions.read_text(encoding="utf-8")) == []
     # the session fixture rendered them all, so this run only finds them in the cache
     assert f"{len(units) * 2} videos (0 rendered, {len(units) * 2} cached" in result.output
+
+
+def test_a_recorded_video_gets_its_frame_at_one_second_as_poster(
+    course_copy: Path, media_cache: Path, tmp_path: Path
+) -> None:
+    report = check_course(course_copy)
+    assert report.course is not None
+    clip = next(c for c in report.course.clips if c.id == "clip-consent")
+    draft = render_draft(CLIP, "nl", tmp_path / "drafts")
+    recorded = course_copy / "media" / "clip-consent.nl.mp4"
+    recorded.parent.mkdir(exist_ok=True)
+    shutil.copy(draft.video, recorded)
+    shutil.copy(draft.captions, course_copy / "media" / "clip-consent.nl.vtt")
+
+    outcomes = render_missing(report.course, ["nl"], media_cache)  # what `course media` does
+    assert {(o.media.unit_id, o.action) for o in outcomes if o.media.recorded} == {("clip-consent", "recorded")}
+    media = media_for(report.course, clip, "nl", media_cache)
+    assert media.recorded and media.poster.is_file() and media.poster.parent.parent.name == "derived"
+    assert media.poster.read_bytes()[:3] == b"\xff\xd8\xff" and size(media.poster) == (960, 540)
+    # the frame a browser shows at 1 s (the first slide), not the first frame after it (the second)
+    pixels = gray(media.poster, 320, 180)
+    at_one = distance(pixels, gray(shown_at(recorded, 1.0, tmp_path), 320, 180))
+    at_end = distance(pixels, gray(shown_at(recorded, duration_seconds(recorded) - 0.5, tmp_path), 320, 180))
+    assert at_one < at_end / 2, (at_one, at_end)
+
+    # made once per video bytes: again is a cache hit, other bytes another poster
+    stamp = media.poster.stat().st_mtime_ns
+    assert make_recorded_poster(media_cache, recorded) == media.poster
+    assert media.poster.stat().st_mtime_ns == stamp
+    shutil.copy(render_draft(CLIP, "fr", tmp_path / "drafts").video, recorded)
+    assert media_for(report.course, clip, "nl", media_cache).poster != media.poster
+
+    # packaged beside the video, named by the content document
+    shutil.copy(draft.video, recorded)
+    compiled = compile_variant(report.course, Variant("nl", "police"), media_cache)
+    assert compiled.content["units"]["clip-consent"]["poster"] == "media/clip-consent.jpg"
+    assert PackageFile("media/clip-consent.jpg", media.poster) in compiled.media

@@ -17,8 +17,10 @@ from builder.typography import NARROW_NBSP
 from builder.variants import CompiledVariant, Variant
 from tests.conftest import COURSE_SRC
 
-#: An ordinary space before French double punctuation or inside guillemets, outside tags.
-LOOSE = re.compile(r" [?!:;»]|« ")
+#: An ordinary (or wide no-break) space before French double punctuation or inside guillemets, outside tags.
+LOOSE = re.compile(r"[ \u00a0][?!:;»]|«[ \u00a0]")
+#: A caption line that starts with punctuation French sets after a space.
+LINE_STARTS_WITH_PUNCTUATION = re.compile(r"^(?:<v [^>]*>)?[?!:;»]", re.M)
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +94,8 @@ def test_french_packages_have_no_breakable_space_before_punctuation(packages: Pa
     assert content["course"]["description"].count(f"genre{NARROW_NBSP}: repérer") == 1
     assert any(NARROW_NBSP in s for s in strings.values())  # the interface strings too
     assert any(NARROW_NBSP in t for n, t in texts.items() if n.endswith(".vtt"))  # draft captions
+    for name in (n for n in files if n.endswith(".vtt")):
+        assert not LINE_STARTS_WITH_PUNCTUATION.search(files[name].decode()), name
     assert any(NARROW_NBSP in t for n, t in texts.items() if n.endswith(".xml"))  # manifest / LOM
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from builder.typography import NARROW_NBSP as N
-from builder.typography import french_spacing, typeset, typeset_webvtt
+from builder.typography import french_spacing, typeset
 
 
 @pytest.mark.parametrize(
@@ -24,6 +24,12 @@ from builder.typography import french_spacing, typeset, typeset_webvtt
         ("Descendre : {text}", f"Descendre{N}: {{text}}"),
         ("la partie « {module} »", f"la partie «{N}{{module}}{N}»"),
         ("déjà\u202f: fait", "déjà\u202f: fait"),
+        # a wider no-break space becomes the narrow one too: one convention per package
+        ("Merci\u00a0! Oui\u00a0: « \u00a0non\u00a0»", f"Merci{N}! Oui{N}: «{N}non{N}»"),
+        # no space, none added; a line break is the text's own structure
+        ("Note: sans espace; ok?", "Note: sans espace; ok?"),
+        ("première ligne\n? seconde", "première ligne\n? seconde"),
+        ("<v Médecin : Dr X>Pourquoi ?", f"<v Médecin : Dr X>Pourquoi{N}?"),
     ],
 )
 def test_french_spacing(text: str, expected: str) -> None:
@@ -35,9 +41,3 @@ def test_only_french_is_typeset_and_data_is_walked() -> None:
     assert typeset(data, "fr") == {"title": f"Cas{N}: police", "items": [f"Vrai{N}?", 3, None], "ok": True}
     assert typeset(data, "nl") == data
     assert typeset("Wat nu ?", "nl") == "Wat nu ?"
-
-
-def test_webvtt_timing_lines_are_left_alone() -> None:
-    vtt = "WEBVTT\n\n1\n00:00.000 --> 00:02.500 line:90%\n<v Agent>Pourquoi ?\n"
-    assert typeset_webvtt(vtt, "fr") == f"WEBVTT\n\n1\n00:00.000 --> 00:02.500 line:90%\n<v Agent>Pourquoi{N}?\n"
-    assert typeset_webvtt(vtt, "nl") == vtt
