@@ -64,7 +64,8 @@
     /** This session: {judged, pendingFail: score|null} */
     const session = { judged: false, pendingFail: null };
     let sessionStart = Date.now();
-    let lastState = null;
+    /** The state text saved last (saved again at terminate when the flags change). */
+    let lastText = "";
     const memory = {};
     const store = U.guarded("sessionStorage", () => window.sessionStorage, null);
     const remember = (key, value) => {
@@ -164,14 +165,10 @@
         })
         .then((prefs) => {
           preferences = prefs;
-          return client.getState(stateQuery(STATE_ID)).catch(() => null);
+          return client.loadState(stateQuery(STATE_ID));
         })
         .then((saved) => {
           flags = (saved && saved.flags) || {};
-          // the outbox may hold a newer state than the LRS (it was not sent yet)
-          const queued = client.outbox.pendingDocument("state:" + STATE_ID);
-          const queuedState = queued ? U.guarded("queued state", () => JSON.parse(queued), null) : null;
-          if (queuedState && queuedState.flags) flags = Object.assign({}, flags, queuedState.flags);
           const initKey = "gsog:cmi5-init:" + sessionId;
           if (!recall(initKey)) {
             // initialized must be this session's first statement: what earlier sessions left waits behind it
@@ -184,7 +181,7 @@
             client.outbox.pump();
           }
           const mastery = Number(launchData.masteryScore);
-          const resume = (queuedState && queuedState.state) || (saved && saved.state) || "";
+          const resume = (saved && saved.state) || "";
           return {
             resumeState: resume,
             entry: resume ? "resume" : "ab-initio",
@@ -195,11 +192,7 @@
         });
     };
 
-    adapter.onStatus = function (fn) {
-      client.outbox.onChange((s) => fn({ pending: s.pending > 0 && s.retrying, error: s.error, rejected: s.rejected }));
-    };
-    adapter.sync = (ms) => client.outbox.idle(ms);
-    adapter.flushNow = () => client.outbox.flushNow();
+    L.outboxMethods(adapter, () => client);
 
     adapter.setProgress = function (progress) {
       if (!normal || !progress.completed || flags.completed) return;
@@ -264,18 +257,13 @@
     /** A video statement (core/video.js builds its body; the session's context is added here). */
     adapter.recordVideo = function (event) {
       if (!normal) return;
-      const body = JSON.parse(JSON.stringify(event.statement));
-      const own = body.context || {};
-      const ctx = contextFor([], own.extensions, Object.assign({ parent: [{ objectType: "Activity", id: p.activityId }] }, own.contextActivities || {}));
-      send("video", Object.assign(body, { id: event.verb === "initialized" && event.sessionId ? event.sessionId : U.uuid(), actor, timestamp: new Date().toISOString(), context: ctx }));
+      send("video", L.videoStatement(event, actor, (own) => contextFor([], own.extensions,
+        Object.assign({ parent: [{ objectType: "Activity", id: p.activityId }] }, own.contextActivities || {}))));
     };
 
     adapter.saveState = function (text) {
-      const doc = JSON.stringify({ state: text, flags });
-      if (doc !== lastState) {
-        lastState = doc;
-        client.putState(stateQuery(STATE_ID), doc);
-      }
+      lastText = text;
+      client.putState(stateQuery(STATE_ID), JSON.stringify({ state: text, flags }));
       return client.outbox.persisted;
     };
 
@@ -284,19 +272,11 @@
         flags.failed = true;
         session.judged = true;
         send("failed", judgement("failed", session.pendingFail));
-        const text = lastTextOf();
-        lastState = null;
-        adapter.saveState(text); // the flags changed
+        adapter.saveState(lastText); // the flags changed
       }
       send("terminated", cmi5Statement("terminated", { duration: duration() }));
       remember("gsog:cmi5-ended:" + p.fetch, "1");
     };
-
-    /** The state text last saved (kept inside the state document). */
-    function lastTextOf() {
-      const doc = lastState ? U.guarded("state doc", () => JSON.parse(lastState), null) : null;
-      return doc ? doc.state : "";
-    }
 
     return adapter;
   };

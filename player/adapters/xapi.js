@@ -38,7 +38,6 @@
     let actor = null;
     let flags = {};
     let sessionStart = Date.now();
-    let lastState = null;
     const adapter = { name: "xapi", stateLimit: STATE_LIMIT };
 
     const stateQuery = () => ({ activityId, agent: JSON.stringify(actor), registration: p.registration, stateId: STATE_ID });
@@ -74,10 +73,7 @@
       if (!p.endpoint || !actor) throw new GSOG.tracking.NoLmsError("no xAPI launch parameters (endpoint, auth, actor)");
       activityId = p.activity_id || (context.module ? courseIri + "/" + context.module : courseIri);
       client = new L.LrsClient(p.endpoint, p.auth || "", "gsog:outbox:" + U.hash([p.endpoint, p.actor, p.registration, activityId].join("|")));
-      return client.getState(stateQuery()).catch(() => null).then((saved) => {
-        // the outbox may hold a newer state than the LRS (it was not sent yet)
-        const queued = client.outbox.pendingDocument("state:" + STATE_ID);
-        const latest = (queued && U.guarded("queued state", () => JSON.parse(queued), null)) || saved;
+      return client.loadState(stateQuery()).then((latest) => {
         const resumeState = (latest && latest.state) || "";
         flags = (latest && latest.flags) || {};
         client.send([about(resumeState ? "resumed" : "attempted")]);
@@ -86,11 +82,7 @@
     };
 
     adapter.learnerKey = () => (actor ? JSON.stringify(actor) + "|" + (p.registration || "") + "|" + activityId : null);
-    adapter.onStatus = function (fn) {
-      client.outbox.onChange((s) => fn({ pending: s.pending > 0 && s.retrying, error: s.error, rejected: s.rejected }));
-    };
-    adapter.sync = (ms) => client.outbox.idle(ms);
-    adapter.flushNow = () => client.outbox.flushNow();
+    L.outboxMethods(adapter, () => client);
 
     adapter.unitVisited = function (unit) {
       const object = {
@@ -133,20 +125,16 @@
 
     /** A video statement (core/video.js builds its body; registration, language and parents are added here). */
     adapter.recordVideo = function (event) {
-      const body = JSON.parse(JSON.stringify(event.statement));
-      const own = body.context || {};
-      const c = ctx({ objectType: "Activity", id: activityId });
-      c.contextActivities = Object.assign(c.contextActivities || {}, own.contextActivities || {});
-      if (own.extensions) c.extensions = own.extensions;
-      client.send([{ kind: "video", statement: Object.assign(body, { id: event.verb === "initialized" && event.sessionId ? event.sessionId : U.uuid(), actor, timestamp: new Date().toISOString(), context: c }) }]);
+      client.send([{ kind: "video", statement: L.videoStatement(event, actor, (own) => {
+        const c = ctx({ objectType: "Activity", id: activityId });
+        c.contextActivities = Object.assign(c.contextActivities || {}, own.contextActivities || {});
+        if (own.extensions) c.extensions = own.extensions;
+        return c;
+      }) }]);
     };
 
     adapter.saveState = function (text) {
-      const doc = JSON.stringify({ state: text, flags });
-      if (doc !== lastState) {
-        lastState = doc;
-        client.putState(stateQuery(), doc);
-      }
+      client.putState(stateQuery(), JSON.stringify({ state: text, flags }));
       return client.outbox.persisted;
     };
 

@@ -17,6 +17,8 @@
       this.auth = auth;
       this.outbox = new GSOG.Outbox(outboxKey, (method, resource, query, body, options) =>
         this.request(method, resource, query, body, options));
+      /** document name -> the body queued last (an unchanged state is not queued again) */
+      this.lastPut = {};
     }
 
     request(method, resource, query, body, options) {
@@ -56,10 +58,46 @@
       });
     }
 
-    /** Queue the newest state document; it goes out after the statements queued before it. */
-    putState(query, document) {
-      this.outbox.putDocument("state:" + query.stateId, "activities/state", query, document);
+    /**
+     * The suspend document ({state, flags}) to resume from: the one still
+     * waiting in the outbox (newer, not sent yet), else the LRS's, else null.
+     */
+    loadState(query) {
+      const waiting = this.outbox.pendingDocument("state:" + query.stateId);
+      const parsed = waiting ? U.guarded("waiting state", () => JSON.parse(waiting), null) : null;
+      if (parsed) return Promise.resolve(parsed);
+      return this.getState(query).catch(() => null);
     }
+
+    /** Queue the newest state document unless it is the one queued last; it goes out after the statements queued before it. */
+    putState(query, document) {
+      const name = "state:" + query.stateId;
+      if (this.lastPut[name] === document) return;
+      this.lastPut[name] = document;
+      this.outbox.putDocument(name, "activities/state", query, document);
+    }
+  }
+
+  /**
+   * What an adapter whose client has an outbox offers the tracking wrapper
+   * (status, sync, flush); `client()` gives the client once start() made it.
+   */
+  function outboxMethods(adapter, client) {
+    adapter.onStatus = (fn) => client().outbox.onChange((s) =>
+      fn({ pending: s.pending > 0 && s.retrying, error: s.error, rejected: s.rejected }));
+    adapter.sync = (ms) => client().outbox.idle(ms);
+    adapter.flushNow = () => client().outbox.flushNow();
+  }
+
+  /**
+   * A video statement from core/video.js's body, completed with id, actor,
+   * timestamp and the adapter's context (`contextOf(ownContext)`). The
+   * profile wants a video session's id to be the id of its initialized statement.
+   */
+  function videoStatement(event, actor, contextOf) {
+    const body = JSON.parse(JSON.stringify(event.statement));
+    const id = event.verb === "initialized" && event.sessionId ? event.sessionId : U.uuid();
+    return Object.assign(body, { id, actor, timestamp: new Date().toISOString(), context: contextOf(body.context || {}) });
   }
 
   /** Agents from TinCan launch links may carry arrays (legacy 0.9 form); xAPI wants single values. */
@@ -154,5 +192,5 @@
     }, extra || {});
   }
 
-  GSOG.lrs = { LrsClient, normaliseActor, verb, statement, interactionActivity, langMap, VERBS, extensionIri };
+  GSOG.lrs = { LrsClient, normaliseActor, verb, statement, interactionActivity, langMap, VERBS, extensionIri, outboxMethods, videoStatement };
 })(window);

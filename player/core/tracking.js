@@ -255,7 +255,8 @@
         const stored = ok !== false;
         if (stored) {
           if (this._retryDelay) this._retryDelay = 0;
-          if (this.adapter.name.indexOf("scorm") === 0) this._setStatus({ pending: false, error: null });
+          // an adapter with an outbox reports its own status; for the others, a stored save is the news
+          if (typeof this.adapter.onStatus !== "function") this._setStatus({ pending: false, error: null });
         } else {
           // keep it here, tell the learner, write everything again later
           this._writeBackup(text);
