@@ -216,8 +216,29 @@ def _check_session_open(principal: Principal) -> None:
     g.cmi5_session = session
     if session is None:
         raise _xapi_error(403, violation_message("8.1.2.0-2", "Session unknown"))
+    if session.status == "terminated" and _late_state_write(session):
+        return
     if session.status in ("terminated", "abandoned"):
         raise _xapi_error(403, violation_message("8.1.2.0-2", f"Session {session.status}"))
+
+
+#: How long after its terminated statement an AU may still write its own state documents.
+TERMINATED_STATE_GRACE: Final = dt.timedelta(seconds=60)
+
+
+def _late_state_write(session: Cmi5Session) -> bool:
+    """A State API write that left the AU with its terminated statement, arriving just after it.
+
+    A page being closed sends its last state and terminated as parallel
+    keepalive requests, which may arrive in either order. cmi5 forbids
+    statements after terminated, not the AU's own state documents, so
+    refusing them would only lose the learner's place; LMS.LaunchData stays
+    read-only through the document rules.
+    """
+    if request.method not in ("PUT", "POST") or not request.path.endswith("/activities/state"):
+        return False
+    ended = session.last_statement
+    return ended is not None and dt.datetime.now(dt.UTC) - ended <= TERMINATED_STATE_GRACE
 
 
 def launch_session() -> Cmi5Session | None:

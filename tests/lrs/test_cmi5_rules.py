@@ -299,6 +299,19 @@ def test_nothing_after_terminated(app: Any, client: Any) -> None:
     assert "Session terminated" in message
 
 
+def test_the_last_state_may_arrive_just_after_terminated(app: Any, client: Any) -> None:
+    """A closing page sends its state and terminated in parallel: the state write is still taken."""
+    au = Au(app, client).start()
+    assert au.post(au.defined("terminated")).status_code == 200
+    query = {"activityId": AU, "agent": json.dumps(ACTOR), "registration": au.registration, "stateId": "s"}
+    assert au.http.put(STATE, query_string=query, json={"at": "the end"}, headers=au.headers).status_code == 204
+    # nothing else is: no read, no statement, and LMS.LaunchData stays the LMS's
+    refused(au.http.get(STATE, query_string=query, headers=au.headers), "8.1.2.0-2")
+    refused(au.post(au.allowed("answered", TEST_ACTIVITY)), "9.3.0.0-5")
+    launch_data = {**query, "stateId": "LMS.LaunchData"}
+    assert au.http.put(STATE, query_string=launch_data, json={}, headers=au.headers).status_code == 403
+
+
 def test_a_batch_is_refused_whole_naming_the_statement(app: Any, client: Any) -> None:
     au = Au(app, client).ready()
     bad = au.defined("completed", result={"completion": True})
