@@ -343,10 +343,10 @@ def lrs_command(port: int, workers: int) -> list[str]:
 
 
 @contextmanager
-def lrs_server(database_url: str, logfile: Path, workers: int) -> Iterator[str]:
-    """The LRS on a free loopback port; yields the xAPI endpoint."""
+def lrs_server(database_url: str, logfile: Path, workers: int, synchronous: str = "full") -> Iterator[str]:
+    """The LRS on a free loopback port (SQLite ``PRAGMA synchronous`` = ``synchronous``); yields the xAPI endpoint."""
     port = free_port()
-    env = {**os.environ, "GSOG_LRS_DATABASE_URL": database_url}
+    env = {**os.environ, "GSOG_LRS_DATABASE_URL": database_url, "GSOG_LRS_SQLITE_SYNCHRONOUS": synchronous}
     with logfile.open("wb") as log:
         proc = subprocess.Popen(
             lrs_command(port, workers), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -446,10 +446,16 @@ def bench_backend(name: str, url: str, args: argparse.Namespace, workdir: Path) 
             "X-Experience-API-Version": "1.0.3",
             "Authorization": "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode(),
         }
-        with lrs_server(url, workdir / f"serve-{name}.log", args.workers) as endpoint:
-            ingest_figures(engine, shape, args, endpoint, headers)
-            settle(url, vacuum=False)
-            query_figures(store, engine, shape, args, Http(endpoint, headers))
+        levels = args.synchronous.split(",") if name == "sqlite" else ["full"]
+        next_row: int | None = None
+        for level in levels:
+            if len(levels) > 1:
+                print(f"-- SQLite synchronous={level.upper()}")
+            with lrs_server(url, workdir / f"serve-{name}-{level}.log", args.workers, level) as endpoint:
+                next_row = ingest_figures(engine, shape, args, endpoint, headers, next_row)
+                settle(url, vacuum=False)
+                if level == levels[-1]:
+                    query_figures(store, engine, shape, args, Http(endpoint, headers))
     store.close()
     engine.dispose()
 
@@ -510,9 +516,18 @@ def post_all(endpoint: str, headers: dict[str, str], bodies: Sequence[Any], clie
 
 
 def ingest_figures(
-    engine: sa.Engine, shape: Shape, args: argparse.Namespace, endpoint: str, headers: dict[str, str]
-) -> None:
+    engine: sa.Engine,
+    shape: Shape,
+    args: argparse.Namespace,
+    endpoint: str,
+    headers: dict[str, str],
+    first_row: int | None = None,
+) -> int:
     """Statements per second over HTTP by batch size, into the already filled store.
+
+    Posts rows from ``first_row`` on (default: right after the setup's); returns
+    the next unused row, so a second run (another synchronous level) posts new
+    statements, not duplicates the LRS would take for free.
 
     Twice per batch size, with fresh statements each time: one client
     posting one request after the other, and ``--clients`` clients posting
@@ -520,7 +535,7 @@ def ingest_figures(
     The baseline inserts the same number of rows, same batch size, one
     transaction each, from one connection.
     """
-    next_row = shape.statements  # fresh rows continue the sequence
+    next_row = shape.statements if first_row is None else first_row  # fresh rows continue the sequence
     clients = args.clients
     print(
         f"{'ingest over HTTP':<18}{'1 client':>10}{f'{clients} clients':>12}{'raw':>9}"
@@ -547,6 +562,7 @@ def ingest_figures(
             f"{label:<18}{rates[0]:>10,.0f}{rates[1]:>12,.0f}{raw_rate:>9,.0f}"
             f"{ratio(raw_rate, rates[0]):>14}{ratio(raw_rate, rates[1]):>16}"
         )
+    return next_row
 
 
 #: The store-level query for each filter of the benchmark (limit 100, newest first).
@@ -624,7 +640,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200, help="queries per filter")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--store-only", action="store_true", help="no HTTP: bulk load and store/raw queries only")
+    parser.add_argument(
+        "--synchronous",
+        default="full",
+        help="SQLite PRAGMA synchronous of the server, comma-separated to compare in one run "
+        "(e.g. full,normal: the ingest is measured once per level on the same database)",
+    )
     args = parser.parse_args(argv)
+    for level in args.synchronous.split(","):
+        if level not in ("full", "normal"):
+            parser.error(f"--synchronous: full or normal, got {level!r}")
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     with tempfile.TemporaryDirectory(prefix="bench-lrs-") as tmp:
         workdir = Path(tmp)

@@ -13,8 +13,11 @@ reverse proxy that passes ``Host`` and ``X-Forwarded-Proto``::
         gunicorn --workers 2 --bind 127.0.0.1:8080 --forwarded-allow-ips=127.0.0.1 'lrs.cli:wsgi()'
 
 ``wsgi()`` builds the app from ``GSOG_LRS_*`` variables and sends the
-one-JSON-line-per-request log to stderr (leave gunicorn's access log off: it
-would write query strings, which carry learners' identifiers). Clients::
+one-JSON-line-per-request log to stderr; that line names the route pattern,
+never the path or query. Leave gunicorn's access log off (it is, unless
+``--access-logfile`` or ``accesslog`` is set): it would write request paths,
+which carry one-time cmi5 fetch ids, and query strings, which carry
+learners' identifiers. ``lrs serve`` writes no request lines either. Clients::
 
     lrs client add "course preview" --scope all
     lrs client add moodle --scope statements/write --scope state --authority-email lms@example.org
@@ -118,7 +121,29 @@ def serve(ctx: click.Context, host: str, port: int, database: str | None) -> Non
     click.echo(f"LRS on http://{host}:{port}{app.config['LRS'].xapi_prefix}/ (development server; Ctrl+C stops)")
     if app.config["LRS"].preview_dir:
         click.echo(f"package preview: http://{host}:{port}/preview/ (cmi5 packages in {app.config['LRS'].preview_dir})")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    app.run(host=host, port=port, threaded=True, use_reloader=False, request_handler=_RequestHandler())
+
+
+def _RequestHandler() -> Any:  # noqa: N802 - returns a class
+    """Werkzeug's request handler, with a ``Server`` header that names no versions and no request log.
+
+    The default (``Werkzeug/3.x Python/3.y``) tells an attacker which known
+    bugs to try. (gunicorn already sends a bare ``gunicorn``.) Werkzeug's
+    request line holds the path and query: one-time cmi5 fetch ids and
+    learners' identifiers. Our JSON line (:mod:`lrs.api.ops`) logs the
+    route pattern instead, so the handler writes none, whatever the level of
+    the ``werkzeug`` logger.
+    """
+    from werkzeug.serving import WSGIRequestHandler
+
+    class Handler(WSGIRequestHandler):
+        def version_string(self) -> str:
+            return "lrs"
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            """Write nothing: see above."""
+
+    return Handler
 
 
 @main.group()

@@ -5,6 +5,34 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields, replace
 from typing import Any
+from urllib.parse import urlsplit
+
+
+def check_public_url(url: str) -> str:
+    """``url`` without a trailing slash ('' stays ''), or ValueError: http(s), a host, no query.
+
+    It prefixes paths such as ``/xapi/``, so a query, fragment or user info
+    would end up in the middle of every URL built from it.
+    """
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as error:
+        raise ValueError(f"public_url (GSOG_LRS_PUBLIC_URL): not a URL: {url!r} ({error})") from None
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or "@" in parts.netloc
+    ):
+        raise ValueError(
+            f"public_url (GSOG_LRS_PUBLIC_URL): must be http(s)://host[:port][/path] without query, "
+            f"fragment or user info, got {url!r}"
+        )
+    return url.rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -36,6 +64,26 @@ class LrsConfig:
     #: X-Experience-API-Version echoed when a request names none (About, or the 400 for a
     #: missing header): "2.0.0" or "1.0.3" (the conformance suite's 1.0.3 run expects 1.0.3).
     xapi_default_version: str = "2.0.0"
+    #: The LRS's public base URL as browsers reach it, mount path included
+    #: (``https://lrs.example.org/base``): the cmi5 ``endpoint`` and ``fetch`` URLs and the
+    #: preview's links are built from it. Never from the ``Host`` header, which any client
+    #: chooses (a forged one would send a learner's launch token elsewhere). Empty: the
+    #: address the server itself listens on (``lrs serve``'s bind address, gunicorn's
+    #: TCP bind, 0.0.0.0 read as 127.0.0.1) -- right for development only; set it in
+    #: production (behind a proxy, or gunicorn on a unix socket, whose SERVER_NAME is the Host).
+    public_url: str = ""
+    #: SQLite ``PRAGMA synchronous``: "full" (default: an acknowledged statement survives an
+    #: OS crash or power cut, each commit waits for fsync) or "normal" (opt-out: faster on
+    #: disks with slow fsync, but a power cut may lose the last acknowledged statements;
+    #: an application crash still loses nothing). Ignored on PostgreSQL.
+    sqlite_synchronous: str = "full"
+
+    def __post_init__(self) -> None:
+        """Refuse settings the LRS cannot run with, naming the setting and its variable."""
+        from lrs.store.dialect import check_sqlite_synchronous  # the store owns the levels
+
+        object.__setattr__(self, "sqlite_synchronous", check_sqlite_synchronous(self.sqlite_synchronous))
+        object.__setattr__(self, "public_url", check_public_url(self.public_url))
 
     @classmethod
     def from_env(cls, **overrides: Any) -> LrsConfig:

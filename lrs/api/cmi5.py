@@ -45,8 +45,9 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, request, url_for
 
-from lrs.api.common import config, fail, store
+from lrs.api.common import config, fail, load_json, store
 from lrs.api.document_http import xapi_error
+from lrs.api.urls import app_path, external
 from lrs.auth import CMI5_LAUNCH_SCOPE, current_principal, require
 from lrs.auth.launch import LAUNCH_DATA_STATE_ID, FetchError, create_launch, fetch_auth_token
 from lrs.store.interface import (
@@ -434,8 +435,9 @@ def start_launch(
 
     launch_data, launched_id, fetch_id, now = store().cmi5_write(wanted.registration, work)
     parameters = {
-        "endpoint": request.host_url.rstrip("/") + config().xapi_prefix + "/",
-        "fetch": url_for("cmi5.fetch", fetch_id=fetch_id, _external=True),
+        # from LrsConfig.public_url, never the Host header (lrs.api.urls)
+        "endpoint": external(config().xapi_prefix + "/"),
+        "fetch": external(app_path(url_for("cmi5.fetch", fetch_id=fetch_id))),
         "actor": json.dumps(wanted.actor, ensure_ascii=False, separators=(",", ":")),
         "registration": wanted.registration,
         "activityId": wanted.activity_id,
@@ -455,6 +457,18 @@ def start_launch(
     return answer
 
 
+def _foreign_activities(record: Cmi5Registration, aus: Mapping[str, Cmi5Au], own: str) -> frozenset[str]:
+    """The activities a session of AU ``own`` may not send statements about: the registration's other AUs, its course.
+
+    Other AUs are those the course lists and those launched in the
+    registration (a launch may name no course).
+    """
+    course = record.course or {}
+    listed = {str(au["activityId"]) for au in course.get("aus", []) if isinstance(au, Mapping) and "activityId" in au}
+    named = listed | set(aus) | ({str(course["id"])} if "id" in course else set())
+    return frozenset(named - {own})
+
+
 def store_session_statements(
     launch: LaunchToken,
     statements: Sequence[Mapping[str, Any]],
@@ -471,6 +485,10 @@ def store_session_statements(
     the statements are stored, the session advances, and when the AU's
     moveOn is met the course may become satisfied. Statements stored before
     with the same content (a client's retry) are no-ops and not judged again.
+    The session may only speak for its own learner, registration and AU
+    (:func:`lrs.xapi.cmi5_rules.identity_violation`,
+    :func:`lrs.xapi.cmi5_rules.foreign_activity`, the registration and
+    session id checks of :class:`lrs.xapi.cmi5_rules.SessionRules`).
     """
 
     def work(unit: Cmi5Unit) -> list[str]:
@@ -494,6 +512,7 @@ def store_session_statements(
             au_passed=au.passed,
             launch_data_read=session.launch_data_read,
             preferences_read=session.preferences_read,
+            foreign_activities=_foreign_activities(record, aus, session.activity_id),
         )
         rules.check_batch(statements, skip=skip, batch=batch)
         ids = unit.insert_statements(prepared, attachments)
@@ -540,7 +559,10 @@ def create() -> Response:
     A registration belongs to one actor; a launch in a registration
     abandons its sessions still open.
     """
-    body = request.get_json(silent=True)
+    if not request.is_json:
+        raise _bad("Content-Type: the launch body must be application/json")
+    # the one parser of client JSON: finite numbers, no NUL or lone surrogates, bounded nesting
+    body = load_json(request.get_data(cache=False), "The launch body")
     if not isinstance(body, dict):
         raise _bad("the request body must be a JSON object with actor and activityId")
     principal = current_principal()

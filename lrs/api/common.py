@@ -17,20 +17,22 @@ unless set; the conformance suite's 1.0.3 run expects 1.0.3 there.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import re
 from collections.abc import Iterable
 from email.utils import format_datetime
-from io import BytesIO
-from typing import Any, Final, NoReturn
+from io import SEEK_END, BytesIO
+from typing import IO, Any, Final, NoReturn
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.wsgi import ClosingIterator
 
+from lrs.api import errorlog
+from lrs.api.form_stream import Form, FormError, read_form
 from lrs.config import LrsConfig
 from lrs.store.interface import ConflictError, PreconditionFailed, Store
+from lrs.xapi.jsontext import MAX_JSON_DEPTH, ClientJsonError, dumps_json, parse_client_json, printable, text_problem
 from lrs.xapi.validate import StatementInvalid
 from lrs.xapi.versions import V1, V2, ApiVersion, coerce, negotiate
 
@@ -124,7 +126,7 @@ def negotiate_version() -> ApiVersion:
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """JSON with ``Content-Type: application/json; charset=utf-8`` (non-ASCII kept as UTF-8)."""
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    body = dumps_json(data)
     response = Response(body, status=status, content_type="application/json; charset=utf-8")
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -168,58 +170,39 @@ def media_type(header: str | None) -> str:
     return (header or "").split(";", 1)[0].strip().lower()
 
 
-#: Deepest JSON nesting accepted from clients: statements need about ten levels, extensions and
-#: documents a few more; the limit keeps hostile nesting from exhausting Python's recursion.
-MAX_JSON_DEPTH: Final = 64
+def load_json(text: str | bytes, what: str) -> Any:
+    """Parse JSON from a client: 400 naming ``what`` and the place for every refusal.
 
-
-#: A JSON escape for a UTF-16 surrogate (lone ones decode to text that cannot be stored).
-_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-def load_json(text: str, what: str) -> Any:
-    """Parse JSON from a client: 400 for syntax errors, NaN/Infinity, hostile nesting, lone surrogates.
-
-    ``what`` names the input in the message ("The body", "agent").
+    The rules (UTF-8, syntax, finite numbers only, bounded nesting, no NUL or
+    lone surrogate in any string) are :func:`lrs.xapi.jsontext.parse_client_json`'s,
+    the one parser of client JSON.
     """
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
-    except RecursionError:
-        fail(400, f"{what} nests JSON deeper than {MAX_JSON_DEPTH} levels.")
-    except ValueError as error:
-        fail(400, f"{what} is not valid JSON: {error}.")
-    if _too_deep(data):
-        fail(400, f"{what} nests JSON deeper than {MAX_JSON_DEPTH} levels.")
-    # Only a surrogate in the text or a \uD800-\uDFFF escape can put one in the data; the
-    # full re-encoding (a second pass over a large batch) is needed only then.
-    try:
-        text.encode("utf-8")
-        if _SURROGATE_ESCAPE.search(text):
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        fail(400, f"{what} contains a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text.")
-    return data
+        return parse_client_json(text, what)
+    except ClientJsonError as error:
+        fail(400, str(error))
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+def check_request_text() -> None:
+    """400 for NUL or a lone surrogate in the path, a query parameter or a header.
 
-
-def _too_deep(data: Any) -> bool:
-    """Whether JSON nests past :data:`MAX_JSON_DEPTH` (checked without recursion)."""
-    level = [data] if isinstance(data, (dict, list)) else []
-    depth = 0
-    # Level by level, containers only: a statement has a few dozen, and hundreds of scalars.
-    while level:
-        depth += 1
-        if depth > MAX_JSON_DEPTH:
-            return True
-        inner: list[Any] = []
-        for value in level:
-            items = value.values() if isinstance(value, dict) else value
-            inner.extend([item for item in items if isinstance(item, (dict, list))])
-        level = inner
-    return False
+    Every one of them can end up in a database (ids, IRIs, content types,
+    the Basic user name) where PostgreSQL refuses NUL with an error; refusing
+    them here, app-wide and before authentication, makes that a 400 naming
+    the parameter for every route instead of a 500 on some.
+    """
+    problem = text_problem(request.path)
+    if problem is not None:
+        fail(400, f"The request path {problem}.")
+    for name, value in request.args.items(multi=True):
+        for part, text in (("name", name), ("value", value)):
+            problem = text_problem(text)
+            if problem is not None:
+                fail(400, f"Query parameter {printable(name)!r} ({part}) {problem}.")
+    for name, value in request.headers.items():
+        problem = text_problem(value)
+        if problem is not None:
+            fail(400, f"The {printable(name)} header {problem}.")
 
 
 # --- hooks -------------------------------------------------------------------------
@@ -247,6 +230,7 @@ def _before_xapi_request() -> None:
 def install_app_hooks(bp: Blueprint) -> None:
     """App-wide: error rendering, version echo, CORS, alternate syntax (call once)."""
     bp.record_once(_wrap_wsgi)
+    bp.before_app_request(check_request_text)
     bp.after_app_request(_finish_response)
     bp.app_errorhandler(XapiError)(_xapi_error)
     bp.app_errorhandler(StatementInvalid)(_invalid)
@@ -292,7 +276,10 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _unexpected(error: Exception) -> Response:
-    log.exception("unexpected error on %s %s", request.method, request.path, exc_info=error)
+    if errorlog.hides_message(error):  # its text may quote SQL parameters: learners' data
+        log.error("unexpected error on %s %s:\n%s", request.method, request.url_rule or "?", errorlog.summary(error))
+    else:
+        log.exception("unexpected error on %s %s", request.method, request.url_rule or "?", exc_info=error)
     return error_response(500, "The LRS hit an internal error; the request was not completed.")
 
 
@@ -331,6 +318,12 @@ class AlternateSyntax:
     syntax for free. 2.0 removed it: such requests are refused (400). Problems
     are recorded in the environ and raised by :func:`_before_xapi_request` so
     they get the normal JSON error and version header.
+
+    The form carries the credentials, so it is read before anyone is
+    authenticated: it is read as a stream (:func:`lrs.api.form_stream.read_form`)
+    whose memory does not grow with the body, refused past ``max_bytes``
+    before a byte is read, and its ``content`` becomes the new ``wsgi.input``
+    from a temporary file (closed when the response is done).
     """
 
     def __init__(self, wsgi_app: Any, prefix: str, max_bytes: int) -> None:
@@ -342,62 +335,63 @@ class AlternateSyntax:
         if environ.get("PATH_INFO", "").startswith(self.prefix + "/"):
             query = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
             if any(name == "method" for name, _ in query):
-                self._rewrite(environ, query)
+                body = self._rewrite(environ, query)
+                if body is not None:
+                    return ClosingIterator(self.wsgi_app(environ, start_response), [body.close])
         return self.wsgi_app(environ, start_response)
 
     def _reject(self, environ: dict[str, Any], message: str, status: int = 400) -> None:
         environ[_ALT_ERROR] = (status, message)
 
-    def _rewrite(self, environ: dict[str, Any], query: list[tuple[str, str]]) -> None:
+    def _rewrite(self, environ: dict[str, Any], query: list[tuple[str, str]]) -> IO[bytes] | None:
+        """Rewrite ``environ`` (or record why not); return the new body file to close afterwards."""
         if environ.get("REQUEST_METHOD") != "POST":
             self._reject(environ, "The alternate request syntax (?method=) must be sent as a POST.")
-            return
+            return None
         header_version = negotiate(environ.get("HTTP_X_EXPERIENCE_API_VERSION"))
         if header_version == V2:
             self._reject(environ, "xAPI 2.0 does not support the alternate request syntax (?method=).")
-            return
+            return None
         if len(query) != 1:
             self._reject(environ, "With the alternate request syntax, 'method' must be the only query parameter.")
-            return
+            return None
         method = query[0][1].upper()
         if method not in ("GET", "HEAD", "PUT", "POST", "DELETE"):
             self._reject(environ, f"method={query[0][1]!r} is not an HTTP method the LRS supports.")
-            return
+            return None
         form = self._read_form(environ)
         if form is None:
-            return
-        self._apply(environ, method, form)
+            return None
+        return self._apply(environ, method, form)
 
-    def _read_form(self, environ: dict[str, Any]) -> list[tuple[str, str]] | None:
+    def _read_form(self, environ: dict[str, Any]) -> Form | None:
+        """The form, read in constant memory; None (and the error recorded) when it is refused."""
         content_type = media_type(environ.get("CONTENT_TYPE"))
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
+        declared = (environ.get("CONTENT_LENGTH") or "").strip()
+        if declared and not (declared.isascii() and declared.isdigit()):
+            self._reject(environ, f"Content-Length {declared[:40]!r} is not a number of bytes.")
+            return None
+        length = int(declared or 0)
         if length > self.max_bytes:
             self._reject(environ, f"The request body is larger than this LRS accepts ({self.max_bytes} bytes).", 413)
             return None
-        raw = environ["wsgi.input"].read(length) if length else b""
         if content_type != "application/x-www-form-urlencoded":
-            if raw or length:
+            if length:
                 self._reject(environ, "The alternate request syntax needs an application/x-www-form-urlencoded body.")
                 return None
-            return []
+            return Form([], None)
         try:
-            return parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(raw))
-        except (UnicodeDecodeError, ValueError):
-            self._reject(environ, "The alternate request syntax body is not a valid form.")
+            return read_form(environ["wsgi.input"].read, length)
+        except FormError as error:
+            self._reject(environ, str(error))
             return None
 
-    def _apply(self, environ: dict[str, Any], method: str, form: list[tuple[str, str]]) -> None:
+    def _apply(self, environ: dict[str, Any], method: str, form: Form) -> IO[bytes] | None:
         params: list[tuple[str, str]] = []
-        content: str | None = None
         content_type: str | None = None
-        for name, value in form:
+        for name, value in form.fields:
             key = ALTERNATE_HEADER_FIELDS.get(name.lower())
-            if name == "content":
-                content = value
-            elif key == "CONTENT_TYPE":
+            if key == "CONTENT_TYPE":
                 content_type = value
             elif key == "CONTENT_LENGTH":
                 continue  # recomputed from "content"
@@ -405,24 +399,33 @@ class AlternateSyntax:
                 environ[key] = value
             else:
                 params.append((name, value))
+        body = form.content
         if negotiate(environ.get("HTTP_X_EXPERIENCE_API_VERSION")) == V2:
             self._reject(environ, "xAPI 2.0 does not support the alternate request syntax (?method=).")
-            return
-        body = (content or "").encode("utf-8")
+            if body is not None:
+                body.close()
+            return None
+        if body is None:
+            body = BytesIO()
+        size = body.seek(0, SEEK_END)
+        body.seek(0)
         environ["REQUEST_METHOD"] = method
         environ["QUERY_STRING"] = urlencode(params)
-        environ["CONTENT_TYPE"] = content_type or ("application/json" if content is not None else "")
-        environ["CONTENT_LENGTH"] = str(len(body))
-        environ["wsgi.input"] = BytesIO(body)
+        environ["CONTENT_TYPE"] = content_type or ("application/json" if form.content is not None else "")
+        environ["CONTENT_LENGTH"] = str(size)
+        environ["wsgi.input"] = body
         environ["lrs.alternate_syntax"] = True
+        return body
 
 
 __all__ = [
+    "MAX_JSON_DEPTH",
     "V1",
     "V2",
     "XapiError",
     "api_version",
     "check_params",
+    "check_request_text",
     "config",
     "error_response",
     "fail",

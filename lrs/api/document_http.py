@@ -8,11 +8,11 @@ applies the cmi5 launch-session bounds between the two.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Final, cast
 
 from flask import Response, request
 
-from lrs.api.common import XapiError, api_version, check_params, config, store
+from lrs.api.common import XapiError, api_version, check_params, config, media_type, store
 from lrs.auth import check_launch, current_principal, launch_session
 from lrs.auth.launch import LAUNCH_DATA_STATE_ID
 from lrs.store.interface import DocumentKey, DocumentKind
@@ -33,13 +33,72 @@ def xapi_error(error: documents.DocumentError) -> XapiError:
     return XapiError(error.status, error.message)
 
 
+#: Media types a stored document is served as, because a browser only ever displays or
+#: plays them and never runs them: JSON (what xAPI documents almost always are), plain
+#: text, opaque bytes, raster images and common audio/video. Everything else a client
+#: may PUT -- text/html, image/svg+xml, XML (XSLT and XHTML run scripts), JavaScript,
+#: application/pdf (viewers run embedded scripts and forms), unknown types -- is served as
+#: application/octet-stream, since documents are bytes any write client chose and are
+#: read through the LRS's own origin (where a script could use a reader's credentials).
+PASSIVE_DOCUMENT_TYPES: Final = frozenset(
+    {
+        "application/json",
+        "text/plain",
+        "application/octet-stream",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "image/avif",
+        "audio/mpeg",
+        "audio/mp4",
+        "audio/ogg",
+        "audio/wav",
+        "audio/webm",
+        "video/mp4",
+        "video/ogg",
+        "video/webm",
+    }
+)
+#: On every document response: no sniffing, and a page that could still be rendered
+#: (a direct navigation) gets a unique origin, loads nothing and runs nothing.
+DOCUMENT_CSP: Final = "sandbox; default-src 'none'"
+
+
+def served_type(stored: str | None) -> str:
+    """The Content-Type a stored document is served with (see :data:`PASSIVE_DOCUMENT_TYPES`).
+
+    The stored value is kept (with its parameters, e.g. a charset) when its
+    media type is passive and it is a single, well-formed value; otherwise
+    ``application/octet-stream``.
+    """
+    value = (stored or "").strip()
+    bare = media_type(value)
+    if bare in PASSIVE_DOCUMENT_TYPES and "," not in value and value.isprintable():
+        return value
+    return documents.DEFAULT_TYPE
+
+
 def to_response(reply: documents.Reply) -> Response:
-    """A Flask response for a document reply (204s carry no Content-Type)."""
+    """A Flask response for a document reply (204s carry no Content-Type).
+
+    A document's bytes were written by some client and are read by others, so
+    it is served with :func:`served_type`, ``nosniff``, :data:`DOCUMENT_CSP` and,
+    unless it is JSON, ``Content-Disposition: attachment`` (a browser that
+    navigates to it saves it instead of showing it).
+    """
     response = Response(reply.body, status=reply.status)
     if reply.status == 204:
         response.headers.pop("Content-Type", None)
     for name, value in reply.headers.items():
         response.headers[name] = value
+    if reply.status != 204:
+        content_type = served_type(response.headers.get("Content-Type"))
+        response.headers["Content-Type"] = content_type
+        if media_type(content_type) != documents.JSON_TYPE:
+            response.headers["Content-Disposition"] = "attachment"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = DOCUMENT_CSP
     return response
 
 

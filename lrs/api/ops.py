@@ -22,7 +22,7 @@ import datetime as dt
 import json
 import logging
 import time
-from typing import Any
+from typing import Any, Final
 
 from flask import Blueprint, Response, current_app, g, request
 from flask.blueprints import BlueprintSetupState
@@ -102,6 +102,248 @@ def openapi() -> Response:
     return _json(openapi_document(cfg.xapi_prefix))
 
 
+_REF: Final = "#/components/schemas/"
+_JSON: Final = "application/json"
+
+
+def _xapi_schemas() -> dict[str, Any]:
+    """The shapes of xAPI bodies, loose where the spec is rich (the LRS validates the rest, with 400s)."""
+    iri = {"type": "string", "format": "iri"}
+    return {
+        "XapiAgent": {
+            "type": "object",
+            "description": "An Agent or identified Group (exactly one of mbox, mbox_sha1sum, openid, account)",
+            "properties": {
+                "objectType": {"enum": ["Agent", "Group"]},
+                "name": {"type": "string"},
+                "mbox": {"type": "string", "pattern": "^mailto:"},
+                "mbox_sha1sum": {"type": "string", "pattern": "^[0-9a-f]{40}$"},
+                "openid": iri,
+                "account": {
+                    "type": "object",
+                    "required": ["homePage", "name"],
+                    "properties": {"homePage": iri, "name": {"type": "string"}},
+                },
+            },
+        },
+        "Statement": {
+            "type": "object",
+            "required": ["actor", "verb", "object"],
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "actor": {"$ref": _REF + "XapiAgent"},
+                "verb": {
+                    "type": "object",
+                    "required": ["id"],
+                    "properties": {
+                        "id": iri,
+                        "display": {"type": "object", "additionalProperties": {"type": "string"}},
+                    },
+                },
+                "object": {
+                    "type": "object",
+                    "required": ["id"],
+                    "properties": {"objectType": {"enum": ["Activity", "StatementRef"]}, "id": {"type": "string"}},
+                },
+                "result": {
+                    "type": "object",
+                    "properties": {
+                        "score": {
+                            "type": "object",
+                            "properties": {"scaled": {"type": "number"}, "raw": {"type": "number"}},
+                        },
+                        "success": {"type": "boolean"},
+                        "completion": {"type": "boolean"},
+                        "response": {"type": "string"},
+                        "duration": {"type": "string"},
+                        "extensions": {"type": "object"},
+                    },
+                },
+                "context": {"type": "object"},
+                "timestamp": {"type": "string", "format": "date-time"},
+                "attachments": {"type": "array", "items": {"type": "object"}},
+            },
+        },
+        "StatementResult": {
+            "type": "object",
+            "properties": {"statements": {"type": "array", "items": {"type": "object"}}, "more": {"type": "string"}},
+        },
+        "XapiError": _error_schema(),
+    }
+
+
+def _param(name: str, schema: dict[str, Any], *, required: bool = False, where: str = "query") -> dict[str, Any]:
+    return {"name": name, "in": where, "required": required, "schema": schema}
+
+
+def _agent_param(*, required: bool) -> dict[str, Any]:
+    """``agent``: an Agent as JSON text in the query string."""
+    schema = {"$ref": _REF + "XapiAgent"}
+    return {"name": "agent", "in": "query", "required": required, "content": {_JSON: {"schema": schema}}}
+
+
+def _responses(ok: str, *, body: dict[str, Any] | None = None, status: str = "200") -> dict[str, Any]:
+    error = {"content": {_JSON: {"schema": {"$ref": _REF + "XapiError"}}}}
+    answers: dict[str, Any] = {status: {"description": ok}}
+    if body is not None:
+        answers[status]["content"] = {_JSON: {"schema": body}}
+    for code, why in (
+        ("400", "Invalid request (the message names the parameter or field)"),
+        ("401", "No or wrong credentials"),
+        ("403", "The client lacks the scope, or a launch session may not do this"),
+        ("404", "Not found"),
+        ("409", "Conflict"),
+        ("412", "Precondition failed"),
+        ("413", "Too large"),
+    ):
+        answers[code] = {"description": why, **error}
+    return answers
+
+
+def _xapi_paths(prefix: str) -> dict[str, Any]:
+    """Every xAPI resource the LRS serves: methods, parameters, headers and bodies."""
+    uuid = {"type": "string", "format": "uuid"}
+    iri = {"type": "string", "format": "iri"}
+    text = {"type": "string"}
+    stamp = {"type": "string", "format": "date-time"}
+    boolean = {"type": "string", "enum": ["true", "false"]}
+    common = [
+        _param(
+            "X-Experience-API-Version", {"type": "string", "enum": ["1.0.3", "2.0.0"]}, required=True, where="header"
+        )
+    ]
+    secured: dict[str, Any] = {"security": [{"basic": []}]}
+    any_document = {"content": {_JSON: {"schema": {}}, "application/octet-stream": {"schema": {"type": "string"}}}}
+    json_object = {"required": True, "content": {_JSON: {"schema": {"type": "object"}}}}
+
+    def documents(kind: str, params: list[dict[str, Any]], id_name: str) -> dict[str, Any]:
+        doc_id = _param(id_name, text)
+        doc_id_required = _param(id_name, text, required=True)
+        since = _param("since", stamp)
+        return {
+            "get": {
+                "operationId": f"get{kind}",
+                "summary": f"One {kind} document ({id_name}), or the ids of all (since)",
+                "parameters": [*common, *params, doc_id, since],
+                "responses": _responses("The document or an array of ids"),
+                **secured,
+            },
+            "put": {
+                "operationId": f"put{kind}",
+                "summary": f"Store a {kind} document (any content type)",
+                "parameters": [
+                    *common,
+                    *params,
+                    doc_id_required,
+                    _param("If-Match", text, where="header"),
+                    _param("If-None-Match", text, where="header"),
+                ],
+                "requestBody": {"required": True, **any_document},
+                "responses": _responses("Stored", status="204"),
+                **secured,
+            },
+            "post": {
+                "operationId": f"post{kind}",
+                "summary": f"Merge a JSON object into a {kind} document",
+                "parameters": [*common, *params, doc_id_required],
+                "requestBody": json_object,
+                "responses": _responses("Merged", status="204"),
+                **secured,
+            },
+            "delete": {
+                "operationId": f"delete{kind}",
+                "summary": f"Delete a {kind} document",
+                "parameters": [*common, *params, doc_id if kind == "State" else doc_id_required],
+                "responses": _responses("Deleted", status="204"),
+                **secured,
+            },
+        }
+
+    statement_query = [
+        _param("statementId", uuid),
+        _param("voidedStatementId", uuid),
+        _agent_param(required=False),
+        _param("verb", iri),
+        _param("activity", iri),
+        _param("registration", uuid),
+        _param("related_activities", boolean),
+        _param("related_agents", boolean),
+        _param("since", stamp),
+        _param("until", stamp),
+        _param("limit", {"type": "integer", "minimum": 0}),
+        _param("format", {"enum": ["exact", "ids", "canonical"]}),
+        _param("attachments", boolean),
+        _param("ascending", boolean),
+        _param("Accept-Language", text, where="header"),
+    ]
+    statements_body = {
+        "oneOf": [{"$ref": _REF + "Statement"}, {"type": "array", "items": {"$ref": _REF + "Statement"}}]
+    }
+    return {
+        f"{prefix}/statements": {
+            "get": {
+                "operationId": "getStatements",
+                "summary": "One statement or a StatementResult page",
+                "parameters": [*common, *statement_query],
+                "responses": _responses("A statement or a StatementResult", body={"$ref": _REF + "StatementResult"}),
+                **secured,
+            },
+            "put": {
+                "operationId": "putStatement",
+                "summary": "Store one statement under statementId",
+                "parameters": [*common, _param("statementId", uuid, required=True)],
+                "requestBody": {"required": True, "content": {_JSON: {"schema": {"$ref": _REF + "Statement"}}}},
+                "responses": _responses("Stored", status="204"),
+                **secured,
+            },
+            "post": {
+                "operationId": "postStatements",
+                "summary": "Store a statement or a batch; answers the ids",
+                "parameters": common,
+                "requestBody": {"required": True, "content": {_JSON: {"schema": statements_body}}},
+                "responses": _responses("The ids", body={"type": "array", "items": uuid}),
+                **secured,
+            },
+        },
+        f"{prefix}/activities/state": documents(
+            "State",
+            [_param("activityId", iri, required=True), _agent_param(required=True), _param("registration", uuid)],
+            "stateId",
+        ),
+        f"{prefix}/activities/profile": documents(
+            "ActivityProfile", [_param("activityId", iri, required=True)], "profileId"
+        ),
+        f"{prefix}/agents/profile": documents("AgentProfile", [_agent_param(required=True)], "profileId"),
+        f"{prefix}/activities": {
+            "get": {
+                "operationId": "getActivity",
+                "summary": "The Activity object the LRS keeps",
+                "parameters": [*common, _param("activityId", iri, required=True)],
+                "responses": _responses("The Activity", body={"type": "object"}),
+                **secured,
+            }
+        },
+        f"{prefix}/agents": {
+            "get": {
+                "operationId": "getPerson",
+                "summary": "The Person object of an agent",
+                "parameters": [*common, _agent_param(required=True)],
+                "responses": _responses("The Person", body={"type": "object"}),
+                **secured,
+            }
+        },
+        f"{prefix}/about": {
+            "get": {
+                "operationId": "about",
+                "summary": "Versions this LRS speaks (no credentials)",
+                "responses": {
+                    "200": {"description": "version and extensions", "content": {_JSON: {"schema": {"type": "object"}}}}
+                },
+            }
+        },
+    }
+
+
 def _error_schema() -> dict[str, Any]:
     return {
         "type": "object",
@@ -110,7 +352,13 @@ def _error_schema() -> dict[str, Any]:
 
 
 def openapi_document(xapi_prefix: str) -> dict[str, Any]:
-    """OpenAPI 3.1 for /health, /openapi.json and the cmi5 launch endpoints under ``xapi_prefix``."""
+    """OpenAPI 3.1 for /health, /openapi.json, the xAPI resources and the cmi5 endpoints under ``xapi_prefix``.
+
+    The xAPI part (:func:`_xapi_paths`) lists every resource, method, parameter and
+    header the LRS reads, so a client generator or a property-based fuzzer
+    (``tests/lrs/test_fuzz.py`` runs schemathesis on it) reaches all of them; the
+    rules beyond types are the xAPI specification's.
+    """
     agent = {
         "type": "object",
         "description": "An xAPI Agent with exactly one of mbox, mbox_sha1sum, openid, account.",
@@ -236,6 +484,7 @@ def openapi_document(xapi_prefix: str) -> dict[str, Any]:
                     "responses": {"200": {"description": "OpenAPI 3.1", "content": {json_content: {}}}},
                 }
             },
+            **_xapi_paths(xapi_prefix),
             f"{xapi_prefix}/extensions/cmi5/launches": {
                 "post": {
                     "summary": "Create a cmi5 launch (writes LMS.LaunchData, returns the launch URL parameters)",
@@ -273,6 +522,7 @@ def openapi_document(xapi_prefix: str) -> dict[str, Any]:
         "components": {
             "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
             "schemas": {
+                **_xapi_schemas(),
                 "Agent": agent,
                 "LaunchRequest": launch_request,
                 "Launch": launch,

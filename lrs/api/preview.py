@@ -20,16 +20,18 @@ AU link overrides that); and the package's language becomes the learner's
 from __future__ import annotations
 
 import html
-import io
 import mimetypes
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, redirect, request, send_file
+from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from lxml import etree
 
 from lrs.api.cmi5 import LAUNCH_MODES, enrollment_registration, start_launch
+from lrs.api.urls import external, public_base, public_origin
 
 bp = Blueprint("preview", __name__)
 
@@ -39,6 +41,38 @@ MAX_STRUCTURE_BYTES = 1024 * 1024
 PREVIEW_AUTHORITY = {"objectType": "Agent", "account": {"homePage": "urn:gsog:lrs", "name": "preview"}}
 #: Appended to the publisher's ids: cmi5 8.1.5 / 9.4 want the LMS's own ids for the AUs and the course.
 LMS_SUFFIX = "/lms-preview"
+#: Bytes read from a zip member at a time: serving a member (or skipping to a Range in a
+#: compressed one) holds about this much, whatever the member's size.
+CHUNK_BYTES: Final = 64 * 1024
+
+
+def _page_csp() -> str:
+    """CSP of the preview's own pages: no script, no style, forms only to the LRS itself."""
+    return f"default-src 'none'; form-action 'self' {public_origin()}; base-uri 'none'; frame-ancestors 'none'"
+
+
+def _package_csp() -> str:
+    """CSP of a package's files: the player runs its own scripts and talks to this LRS only.
+
+    The player (player/index.html, builder/payload.py) loads ``player/*.js``,
+    ``content/course.js``, its stylesheet, images and media from the package,
+    has no inline script or style, and its favicon is ``data:,``. Its LRS
+    (the launch's ``endpoint``) is this origin, or the configured public URL.
+    """
+    origin = public_origin()
+    return (
+        "default-src 'self'; img-src 'self' data:; media-src 'self'; "
+        f"connect-src 'self' {origin}; object-src 'none'; base-uri 'self'; "
+        f"form-action 'self'; frame-ancestors 'self'"
+    )
+
+
+def _html(page: str, status: int = 200) -> Response:
+    response = Response(page, status=status, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = _page_csp()
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _folder() -> Path:
@@ -100,42 +134,76 @@ def _course(package: Path) -> dict[str, Any]:
 
 
 def _learner() -> dict[str, Any]:
-    """The pseudonymous preview learner (one per host name the preview is reached by)."""
+    """The pseudonymous preview learner (one per public URL of the LRS, never from the Host header)."""
     return {
         "objectType": "Agent",
         "name": "Preview learner",
-        "account": {"homePage": request.host_url.rstrip("/"), "name": "preview-learner"},
+        "account": {"homePage": public_base(), "name": "preview-learner"},
     }
 
 
 @bp.route("/preview/")
 def index() -> Response:
-    """List the packages and their AUs, each a link that launches it."""
+    """List the packages and their AUs, each a button that launches it (a POST: see :func:`launch`)."""
     rows = []
     for package in sorted(_folder().glob("*-cmi5.zip")):
         name = html.escape(package.name)
-        links = "".join(
-            f'<li><a href="/preview/{name}/au/{n}">{html.escape(au["title"])}</a> '
-            f"<small>({html.escape(au['moveOn'])})</small></li>"
+        buttons = "".join(
+            f'<li><form method="post" action="{html.escape(url_for("preview.launch", name=package.name, number=n))}">'
+            f'<button type="submit">{html.escape(au["title"])}</button> '
+            f"<small>({html.escape(au['moveOn'])})</small></form></li>"
             for n, au in enumerate(_aus(package))
         )
         restart = (
-            f'<form method="post" action="/preview/{name}/restart">'
+            f'<form method="post" action="{html.escape(url_for("preview.restart", name=package.name))}">'
             '<button type="submit">Start over (new registration)</button></form>'
         )
-        rows.append(f"<section><h2>{name}</h2><ol>{links}</ol>{restart}</section>")
+        rows.append(f"<section><h2>{name}</h2><ol>{buttons}</ol>{restart}</section>")
     page = (
         '<!doctype html><html lang="en"><meta charset="utf-8"><title>Package preview</title>'
         "<h1>Package preview (cmi5 against this LRS)</h1>"
         + ("".join(rows) or "<p>No *-cmi5.zip packages in the preview folder; run <code>course build</code>.</p>")
         + "</html>"
     )
-    return Response(page, mimetype="text/html")
+    return _html(page)
 
 
-@bp.route("/preview/<name>/au/<int:number>")
+@bp.route("/preview/<name>/au/<int:number>", methods=["GET"])
+def confirm(name: str, number: int) -> Response:
+    """The AU's launch link: a page with the button that launches it; writes nothing.
+
+    Link prefetchers, crawlers and a reload of the link must not create
+    launches, so a GET only offers the POST (the ``launchMode`` query, if any,
+    is carried over).
+    """
+    package = _package(name)
+    aus = _aus(package)
+    if not 0 <= number < len(aus):
+        abort(404)
+    mode = request.args.get("launchMode")
+    target = url_for("preview.launch", name=name, number=number)
+    if mode:
+        target += "?" + urlencode({"launchMode": mode})
+    page = (
+        f'<!doctype html><html lang="en"><meta charset="utf-8"><title>{html.escape(aus[number]["title"])}</title>'
+        f"<h1>{html.escape(aus[number]['title'])}</h1>"
+        f'<form method="post" action="{html.escape(target)}"><button type="submit">Launch</button></form>'
+        "</html>"
+    )
+    return _html(page)
+
+
+@bp.route("/preview/<name>/au/<int:number>", methods=["POST"])
 def launch(name: str, number: int) -> Response:
-    """Create a cmi5 launch of one AU in the preview learner's enrollment and open it."""
+    """Create a cmi5 launch of one AU in the preview learner's enrollment and open it.
+
+    A POST, so only a deliberate click launches. What one launch writes is
+    bounded: the AU's LMS.LaunchData state document (overwritten: one per AU
+    and registration), the "launched" statement and at most one "abandoned"
+    statement (the previous session of the registration, which it closes),
+    one session and one single-use fetch token that expires after
+    ``cmi5_token_seconds``. The preview is off unless ``preview_dir`` is set.
+    """
     package = _package(name)
     aus = _aus(package)
     if not 0 <= number < len(aus):
@@ -150,21 +218,23 @@ def launch(name: str, number: int) -> Response:
         "activityId": au["id"] + LMS_SUFFIX,
         "publisherId": au["id"],
         "moveOn": au["moveOn"],
-        "returnURL": request.host_url.rstrip("/") + "/preview/",
-        "auUrl": request.host_url.rstrip("/") + f"/preview/{name}/files/{au['url']}",
+        "returnURL": external("/preview/"),
+        "auUrl": external(f"/preview/{name}/files/{au['url']}"),
         "course": {key: course[key] for key in ("id", "publisherId", "aus")},
     }
     if course["language"]:
         body["languagePreference"] = course["language"]
     if au["masteryScore"] is not None:
         body["masteryScore"] = float(au["masteryScore"])
-    mode = request.args.get("launchMode")
+    mode = request.args.get("launchMode") or request.form.get("launchMode")
     if mode is not None:
         if mode not in LAUNCH_MODES:
             abort(400)
         body["launchMode"] = mode
     answer = start_launch(body, PREVIEW_AUTHORITY, review_when_satisfied=True)
-    return redirect(answer["url"], code=303)  # type: ignore[return-value]
+    response = redirect(answer["url"], code=303)
+    response.headers["Cache-Control"] = "no-store"
+    return response  # type: ignore[return-value]
 
 
 @bp.route("/preview/<name>/restart", methods=["POST"])
@@ -172,18 +242,69 @@ def restart(name: str) -> Response:
     """Enroll the preview learner in the package again: a new registration, nothing done yet."""
     package = _package(name)
     enrollment_registration(_learner(), _course(package)["id"], renew=True)
-    return redirect("/preview/", code=303)  # type: ignore[return-value]
+    return redirect(url_for("preview.index"), code=303)  # type: ignore[return-value]
 
 
 @bp.route("/preview/<name>/files/<path:member>")
 def files(name: str, member: str) -> Response:
-    """Serve one file listed in the zip (with Range support, so videos can seek)."""
+    """Serve one file listed in the zip, streamed (with Range support, so videos can seek).
+
+    Memory stays at about :data:`CHUNK_BYTES` whatever the member's size: the
+    member is decompressed chunk by chunk as it is sent, and a Range start is
+    reached by reading and discarding chunks (a zip member cannot be seeked
+    into without decompressing what precedes it).
+    """
     package = _package(name)
     with zipfile.ZipFile(package) as archive:
-        if member not in archive.namelist():
+        try:
+            info = archive.getinfo(member)
+        except KeyError:
             abort(404)
-        data = archive.read(member)
+    if info.is_dir():
+        abort(404)
     mimetype = mimetypes.guess_type(member)[0] or "application/octet-stream"
     if member.endswith(".vtt"):
         mimetype = "text/vtt"
-    return send_file(io.BytesIO(data), mimetype=mimetype, conditional=True, download_name=Path(member).name)
+    size = info.file_size
+    etag = f"{info.CRC:08x}-{size:x}"
+    response = Response(mimetype=mimetype, direct_passthrough=True)
+    response.set_etag(etag)
+    response.headers["Accept-Ranges"] = "bytes"
+    response.headers["Content-Security-Policy"] = _package_csp()
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    if request.if_none_match.contains(etag):
+        response.status_code = 304
+        return response
+    start, end = 0, size
+    byte_range = request.range
+    if_range = request.if_range
+    if byte_range is not None and (if_range.etag is None and if_range.date is None or if_range.etag == etag):
+        bounds = byte_range.range_for_length(size) if len(byte_range.ranges) == 1 else None
+        if bounds is None and len(byte_range.ranges) == 1:
+            response.status_code = 416
+            response.headers["Content-Range"] = f"bytes */{size}"
+            return response
+        if bounds is not None:
+            start, end = bounds
+            response.status_code = 206
+            response.headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+    response.content_length = end - start
+    response.response = _member_bytes(package, member, start, end)
+    return response
+
+
+def _member_bytes(package: Path, member: str, start: int, end: int) -> Iterator[bytes]:
+    """Bytes ``start`` to ``end`` of a zip member, in chunks of at most :data:`CHUNK_BYTES`."""
+    with zipfile.ZipFile(package) as archive, archive.open(member) as stream:
+        position = 0
+        while position < start:
+            skipped = len(stream.read(min(CHUNK_BYTES, start - position)))
+            if not skipped:
+                return
+            position += skipped
+        while position < end:
+            chunk = stream.read(min(CHUNK_BYTES, end - position))
+            if not chunk:
+                return
+            position += len(chunk)
+            yield chunk

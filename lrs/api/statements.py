@@ -12,6 +12,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -36,7 +37,8 @@ from lrs.api.common import (
 from lrs.auth import require, statement_forbids
 from lrs.store.interface import Attachment, NewStatement, StatementQuery, StoredStatement
 from lrs.xapi.agents import try_agent_key
-from lrs.xapi.multipart import MultipartError, attachment_hashes, build_multipart, parse_statement_request
+from lrs.xapi.jsontext import dumps_json, parse_client_json
+from lrs.xapi.multipart import MultipartError, attachment_hashes, parse_statement_request, stream_multipart
 from lrs.xapi.signature import SignatureError, check_signed_statement
 from lrs.xapi.statements import (
     FORMATS,
@@ -50,7 +52,15 @@ from lrs.xapi.statements import (
     render,
     voided_target,
 )
-from lrs.xapi.validate import check_agent, check_iri, check_statement, check_uuid, parse_timestamp
+from lrs.xapi.validate import (
+    check_agent,
+    check_iri,
+    check_statement,
+    check_uuid,
+    is_uuid,
+    parse_timestamp,
+    timestamp_problem,
+)
 
 bp = Blueprint("statements", __name__)
 xapi_blueprint(bp)
@@ -72,6 +82,12 @@ QUERY_PARAMS: Final = (
     "attachments",
     "ascending",
 )
+#: Digits as ``int`` should read them: ``str.isdigit`` also accepts superscripts and other scripts' digits.
+ASCII_DIGITS: Final = re.compile(r"[0-9]+")
+#: The answer to any ``more`` token this LRS did not hand out.
+BAD_CURSOR: Final = "more: this is not a more IRL given by this LRS."
+#: Parameters a ``more`` token never holds (they select one statement, which has no pages).
+SINGLE_KEYS: Final = frozenset({"statementId", "voidedStatementId"})
 #: What may accompany statementId / voidedStatementId.
 SINGLE_PARAMS: Final = frozenset({"format", "attachments"})
 READ_SCOPES: Final = ("statements/read", "statements/read/mine")
@@ -411,11 +427,15 @@ def _agent_param(value: str) -> str:
 
 
 def _limit(value: str | None, default: int, maximum: int) -> int:
+    """The page size: ASCII digits only (``str.isdigit`` also takes "²" and other digits ``int`` refuses)."""
     if value is None:
         return min(default, maximum)
-    if not value.isdigit():
+    if not ASCII_DIGITS.fullmatch(value):
         fail(400, "limit: must be a whole number (0 means as many as the LRS allows).")
-    number = int(value)
+    digits = value.lstrip("0")
+    if len(digits) > len(str(maximum)):  # more than the maximum, without converting thousands of digits
+        return maximum
+    number = int(digits or "0")
     return maximum if number == 0 else min(number, maximum)
 
 
@@ -424,7 +444,7 @@ def _time_param(params: dict[str, str], name: str) -> dt.datetime | None:
         return None
     moment = parse_timestamp(params[name])
     if moment is None:
-        fail(400, f"{name}: must be an ISO 8601 timestamp, e.g. 2024-05-04T17:00:00Z.")
+        fail(400, f"{name}: {timestamp_problem(params[name])}.")
     return moment.astimezone(dt.UTC)
 
 
@@ -443,11 +463,14 @@ def _render(found: list[StoredStatement], output: _Output) -> list[dict[str, Any
 def _respond(data: Any, found: list[StoredStatement], output: _Output, headers: dict[str, str]) -> Response:
     if not output.attachments:
         return json_response(data, headers=headers)
-    wanted = sorted({sha2 for s in found for sha2, _ in attachment_hashes(s.statement)})
-    attachments = store().get_attachments(wanted) if wanted else []
-    first = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    body, content_type = build_multipart(first, attachments)
-    response = Response(body, status=200, content_type=content_type)
+    # Only the bytes that came with these statements (not every sha2 they list: a fileUrl
+    # entry could name another client's attachment), streamed a chunk at a time.
+    lrs_store = store()  # bound now: the body is produced after the request context is gone
+    carried = lrs_store.statement_attachments([s.id for s in found]) if found else []
+    first = dumps_json(data).encode("utf-8")
+    body = stream_multipart(first, carried, lrs_store.attachment_chunks)
+    response = Response(body.chunks, status=200, content_type=body.content_type)
+    response.headers["Content-Length"] = str(body.length)
     for name, value in headers.items():
         response.headers[name] = value
     return response
@@ -464,27 +487,34 @@ def _encode_cursor(params: dict[str, str], after: tuple[dt.datetime, str]) -> st
 
 
 def _decode_cursor(token: str) -> dict[str, Any]:
+    """The payload of a ``more`` token, checked as strictly as the request it stands for.
+
+    The token is only base64 of JSON, so a client can hand-make one: it goes
+    through the client-JSON parser (:func:`~lrs.xapi.jsontext.parse_client_json`) and every
+    parameter in it is checked again by :func:`_statement_query` like a query parameter.
+    """
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        payload = json.loads(raw.decode("utf-8"))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        fail(400, "more: this is not a more IRL given by this LRS.")
+        raw = base64.b64decode(token + "=" * (-len(token) % 4), altchars=b"-_", validate=True)
+        payload = parse_client_json(raw, "more")
+    except (binascii.Error, ValueError):
+        fail(400, BAD_CURSOR)
     valid = (
         isinstance(payload, dict)
         and isinstance(payload.get("p"), dict)
         and all(isinstance(k, str) and isinstance(v, str) and k in QUERY_PARAMS for k, v in payload["p"].items())
+        and not SINGLE_KEYS & payload["p"].keys()
         and isinstance(payload.get("a"), list)
         and len(payload["a"]) == 2
         and all(isinstance(x, str) for x in payload["a"])
     )
     if not valid:
-        fail(400, "more: this is not a more IRL given by this LRS.")
+        fail(400, BAD_CURSOR)
     return dict(payload)
 
 
 def _after(value: Any) -> tuple[dt.datetime, str]:
     stored, statement_id = value
     moment = parse_timestamp(stored)
-    if moment is None:
-        raise XapiError(400, "more: this is not a more IRL given by this LRS.")
-    return moment.astimezone(dt.UTC), statement_id
+    if moment is None or not is_uuid(statement_id):
+        raise XapiError(400, BAD_CURSOR)
+    return moment.astimezone(dt.UTC), statement_id.lower()

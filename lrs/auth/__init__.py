@@ -5,8 +5,12 @@ Basic or CAC; Basic is what the conformance suite, TinCan clients and cmi5
 use). Two kinds of credentials are accepted:
 
 * **clients** (``lrs client add``): a random key and secret; the store keeps
-  an argon2id hash of the secret, the client's scopes and the ``authority``
-  its statements get;
+  a salted HMAC-SHA-256 of the secret (hand-chosen secrets need 128 bits),
+  the client's scopes and the ``authority`` its statements get. Client keys
+  are public, so a wrong secret must neither cost CPU nor lock the client
+  out: see :mod:`lrs.auth.credentials` (only clients still stored with a
+  legacy argon2 hash are rate-limited, through a database counter, until
+  their first successful sign-in upgrades the hash);
 * **cmi5 launch sessions**: ``Basic base64("cmi5:<secret>")`` as returned by
   the fetch URL (:mod:`lrs.auth.launch`), bound to one actor, registration
   and activity.
@@ -27,7 +31,14 @@ from typing import Any, Final, ParamSpec, TypeVar
 
 from flask import current_app, g, request
 
-from lrs.auth.credentials import TooManyFailures, hash_secret, new_key, new_secret, verify_secret
+from lrs.auth.credentials import (
+    TooManyFailures,
+    check_secret_strength,
+    hash_secret,
+    new_key,
+    new_secret,
+    verify_secret,
+)
 from lrs.auth.launch import LAUNCH_USER, authenticate_session, launch_forbids, statement_forbids
 from lrs.auth.principal import (
     CMI5_LAUNCH_SCOPE,
@@ -96,9 +107,11 @@ def add_client(
     """Create a client and return ``(key, secret)``; only the secret's hash is stored.
 
     ``key`` / ``secret`` may be given for scripted set-ups (e.g. the
-    conformance run); otherwise both are random. Unknown scopes raise
-    ``ValueError``; no scopes means the xAPI default (statements/write,
-    statements/read/mine).
+    conformance run); otherwise both are random. A given secret needs at
+    least :data:`lrs.auth.credentials.MIN_SECRET_CHARS` characters (its hash
+    is a fast one, safe only for secrets nobody can search). Unknown scopes
+    and weak secrets raise ``ValueError``; no scopes means the xAPI default
+    (statements/write, statements/read/mine).
     """
     wanted = tuple(dict.fromkeys(scopes)) or DEFAULT_SCOPES
     bad = unknown_scopes(wanted)
@@ -107,8 +120,13 @@ def add_client(
     if not name.strip():
         raise ValueError("the client needs a name")
     client_key = key or new_key()
-    if ":" in client_key or not client_key or client_key == LAUNCH_USER:
-        raise ValueError(f"client key {client_key!r} is not usable (no ':', not empty, not {LAUNCH_USER!r})")
+    if not _usable_key(client_key):
+        raise ValueError(
+            f"client key {client_key!r} is not usable (1 to {MAX_KEY_CHARS} printable characters, "
+            f"no ':', not {LAUNCH_USER!r})"
+        )
+    if secret is not None:
+        check_secret_strength(secret)
     client_secret = secret or new_secret()
     store.put_client(
         ClientRecord(
@@ -123,6 +141,15 @@ def add_client(
     return client_key, client_secret
 
 
+#: Longest client key (the ``clients.key`` column is VARCHAR(200)).
+MAX_KEY_CHARS: Final = 200
+
+
+def _usable_key(key: str) -> bool:
+    """Whether ``key`` can be a client key: fits the column, printable, no ':' (Basic auth), not the cmi5 user."""
+    return 0 < len(key) <= MAX_KEY_CHARS and key.isprintable() and ":" not in key and key != LAUNCH_USER
+
+
 def parse_basic(header: str | None) -> tuple[str, str] | None:
     """``(user, password)`` from an ``Authorization: Basic`` header, None when absent or malformed."""
     if not header:
@@ -135,7 +162,8 @@ def parse_basic(header: str | None) -> tuple[str, str] | None:
     except (binascii.Error, ValueError):
         return None
     user, sep, password = decoded.partition(":")
-    if not sep or not user:
+    # NUL cannot reach a PostgreSQL text column (the key and token lookups): such a header proves nothing.
+    if not sep or not user or "\x00" in decoded:
         return None
     return user, password
 
@@ -148,8 +176,10 @@ def authenticate(store: Store, header: str | None, *, now: dt.datetime | None = 
     user, password = credentials
     if user == LAUNCH_USER:
         return authenticate_session(store, password, now=now or dt.datetime.now(dt.UTC))
+    if not _usable_key(user):  # e.g. a NUL, which PostgreSQL refuses in a query: no such client anyway
+        return None
     client = store.get_client(user)
-    if client is None or not verify_secret(client.key, client.secret_hash, password):
+    if client is None or not verify_secret(store, client, password):
         return None
     return Principal(key=client.key, scopes=frozenset(client.scopes), authority=dict(client.authority))
 

@@ -1,56 +1,66 @@
-"""Client secrets: argon2id hashes at rest, and a small cache of proven credentials.
+"""Client secrets at rest, and how a presented secret is checked.
 
-Hashing with argon2 means a copy of the database does not hand out working
-credentials. Verifying argon2 on every request would cost tens of
-milliseconds of CPU per statement POST, so once a (key, secret) pair has been
-proven against the stored hash we remember a SHA-256 of it together with
-the hash it was proven against: the next request with the same pair costs a
-store lookup and a SHA-256. Removing a client or giving it a new secret
-changes what the store returns, so the cache can never keep an old
-credential alive.
+Client keys are public (every statement's ``authority`` names one), so a
+check of a wrong secret must cost the server nothing worth attacking and
+must never lock the real client out.
 
-Wrong secrets cost the same argon2 work, so they are limited: a wrong
-(key, secret) pair already checked is refused from memory, and after
-:data:`MAX_FAILURES` different wrong secrets for one client key within
-:data:`FAILURE_WINDOW_SECONDS` further unproven secrets for that key are
-refused unchecked (HTTP 429 with Retry-After) until the window passes. A
-client whose secret was already proven keeps working meanwhile. Unknown
-keys never reach argon2 at all.
+* **New format** ``sha256$<salt>$<digest>``: HMAC-SHA-256 of the secret
+  keyed with a per-client random salt. Every secret this LRS accepts carries
+  at least 128 random bits (:data:`MIN_SECRET_CHARS`; ``lrs client add``
+  makes 256), so a stolen table is as useless with a fast hash as with a
+  slow one: nobody can search a 2^128 space. The check costs microseconds,
+  so wrong secrets are no CPU lever and no limiter or lockout is needed; a
+  client that sends its secret is always let in.
+* **Legacy format** (argon2id, written before this format existed): still
+  accepted, each check costing ~30 ms of CPU. Those checks are limited per
+  client key through a counter in the database (``auth_failures``), taken
+  atomically *before* the argon2 check, so across all workers at most
+  :data:`MAX_FAILURES` unproven secrets per key per window
+  (:data:`FAILURE_WINDOW_SECONDS`) are checked; beyond that the answer is
+  429 with Retry-After. A correct secret gives its slot back and upgrades
+  the stored hash to the new format, so that client is never limited again.
+
+No proven or refused secret is cached in process memory: the new-format
+check is as cheap as a cache lookup, and per-worker caches disagreed with
+each other.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import hmac
 import secrets as _random
-import threading
-import time
-from collections import OrderedDict, deque
 from typing import Final
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-#: OWASP's argon2id minimum (19 MiB, 2 passes, 1 lane): client secrets are
-#: 256-bit random values, so the hash only needs to make a stolen table
-#: useless, not to stretch a weak password; verification stays ~30 ms.
-_HASHER: Final = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
-_CACHE_SIZE: Final = 1024
-#: Wrong secrets checked per client key within the window before further ones are refused unchecked.
-MAX_FAILURES: Final = 10
-FAILURE_WINDOW_SECONDS: Final = 60.0
+from lrs.store.interface import ClientRecord, Store
 
-_proven: OrderedDict[tuple[str, str, str], None] = OrderedDict()
-_refused: OrderedDict[tuple[str, str, str], None] = OrderedDict()
-_failures: dict[str, deque[float]] = {}
-_lock = threading.Lock()
+#: Prefix of the stored hash of new-format secrets.
+SHA256_SCHEME: Final = "sha256"
+#: Shortest secret accepted when one is chosen by hand: 32 hex characters are
+#: 128 bits, what a fast salted hash needs to stay out of reach of a search.
+MIN_SECRET_CHARS: Final = 32
+#: Argon2 checks of unproven secrets per legacy client key per window, across all workers.
+MAX_FAILURES: Final = 10
+#: Length of one limiter window (a fixed window, aligned to the epoch).
+FAILURE_WINDOW_SECONDS: Final = 60
+#: Verifies legacy argon2id hashes (its parameters are read from each hash).
+_ARGON2: Final = PasswordHasher()
 
 
 class TooManyFailures(Exception):
-    """Too many wrong secrets for one client key lately; ``retry_after`` seconds until the next check."""
+    """Too many unproven secrets for one legacy client key lately; ``retry_after`` seconds until the next check."""
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"too many failed attempts; retry after {retry_after} s")
         self.retry_after = retry_after
+
+
+class WeakSecret(ValueError):
+    """A hand-chosen client secret too short to be safe behind a fast hash."""
 
 
 def new_secret() -> str:
@@ -63,55 +73,66 @@ def new_key() -> str:
     return _random.token_hex(10)
 
 
+def check_secret_strength(secret: str) -> None:
+    """Raise :class:`WeakSecret` for a secret shorter than :data:`MIN_SECRET_CHARS` characters."""
+    if len(secret) < MIN_SECRET_CHARS:
+        raise WeakSecret(
+            f"the secret has {len(secret)} characters; at least {MIN_SECRET_CHARS} are needed "
+            "(128 random bits, e.g. 32 hex digits); leave it out to get a random one"
+        )
+
+
+def _digest(salt: bytes, secret: str) -> str:
+    return hmac.new(salt, secret.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+
 def hash_secret(secret: str) -> str:
-    """The argon2id hash stored for a secret."""
-    return _HASHER.hash(secret)
+    """The stored form of a secret: ``sha256$<salt hex>$<HMAC-SHA-256 hex>``."""
+    salt = _random.token_bytes(16)
+    return f"{SHA256_SCHEME}${salt.hex()}${_digest(salt, secret)}"
 
 
-def _fingerprint(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+def is_legacy_hash(secret_hash: str) -> bool:
+    """Whether ``secret_hash`` is an argon2 hash from before the fast format."""
+    return secret_hash.startswith("$argon2")
 
 
-def verify_secret(key: str, secret_hash: str, secret: str) -> bool:
-    """Whether ``secret`` matches ``secret_hash`` (the stored hash of client ``key``).
-
-    Raises :class:`TooManyFailures` instead of checking when ``key`` had too
-    many wrong secrets in the last :data:`FAILURE_WINDOW_SECONDS`.
-    """
-    entry = (key, secret_hash, _fingerprint(secret))
-    now = time.monotonic()
-    with _lock:
-        if entry in _proven:
-            _proven.move_to_end(entry)
-            return True
-        if entry in _refused:
-            return False
-        recent = _failures.get(key)
-        while recent and recent[0] <= now - FAILURE_WINDOW_SECONDS:
-            recent.popleft()
-        if recent is not None and len(recent) >= MAX_FAILURES:
-            raise TooManyFailures(int(recent[0] + FAILURE_WINDOW_SECONDS - now) + 1)
-    try:
-        _HASHER.verify(secret_hash, secret)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        with _lock:
-            _remember(_refused, entry)
-            _failures.setdefault(key, deque()).append(now)
+def _fast_match(secret_hash: str, secret: str) -> bool:
+    scheme, _, rest = secret_hash.partition("$")
+    salt_hex, _, digest = rest.partition("$")
+    if scheme != SHA256_SCHEME or not digest:
         return False
-    with _lock:
-        _remember(_proven, entry)
+    try:
+        salt = bytes.fromhex(salt_hex)
+    except ValueError:
+        return False
+    return hmac.compare_digest(_digest(salt, secret), digest)
+
+
+def _window(now: dt.datetime) -> tuple[int, int]:
+    """The limiter window containing ``now`` (epoch seconds of its start) and the seconds left in it."""
+    seconds = int(now.timestamp())
+    start = seconds - seconds % FAILURE_WINDOW_SECONDS
+    return start, start + FAILURE_WINDOW_SECONDS - seconds
+
+
+def verify_secret(store: Store, client: ClientRecord, secret: str, *, now: dt.datetime | None = None) -> bool:
+    """Whether ``secret`` is ``client``'s secret.
+
+    New-format hashes are checked directly. Legacy argon2 hashes are checked
+    only after a slot is taken in the database counter (raises
+    :class:`TooManyFailures` when none is left); a match gives the slot back
+    and replaces the hash with the new format.
+    """
+    if not is_legacy_hash(client.secret_hash):
+        return _fast_match(client.secret_hash, secret)
+    window, left = _window(now or dt.datetime.now(dt.UTC))
+    if store.claim_auth_check(client.key, window) > MAX_FAILURES:
+        raise TooManyFailures(left)
+    try:
+        _ARGON2.verify(client.secret_hash, secret)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    store.release_auth_check(client.key, window)
+    store.replace_client_secret(client.key, client.secret_hash, hash_secret(secret))
     return True
-
-
-def _remember(cache: OrderedDict[tuple[str, str, str], None], entry: tuple[str, str, str]) -> None:
-    cache[entry] = None
-    while len(cache) > _CACHE_SIZE:
-        cache.popitem(last=False)
-
-
-def forget_all() -> None:
-    """Empty the caches of proven and refused credentials (tests; a secret rotation needs no call)."""
-    with _lock:
-        _proven.clear()
-        _refused.clear()
-        _failures.clear()

@@ -34,7 +34,7 @@ from typing import Any, Final
 from lrs.auth.principal import LAUNCH_SCOPES, Principal
 from lrs.store.interface import LaunchToken, Store
 from lrs.xapi.agents import agent_key
-from lrs.xapi.cmi5_rules import PREFERENCES_PROFILE, violation_message
+from lrs.xapi.cmi5_rules import PREFERENCES_PROFILE, identity_violation, violation_message
 
 #: The Basic-auth user name of every launch session token.
 LAUNCH_USER: Final = "cmi5"
@@ -176,21 +176,24 @@ def launch_forbids(
 
 
 def statement_forbids(launch: LaunchToken, statement: Mapping[str, Any]) -> str | None:
-    """Why a launch session may not send this statement (for the statements API).
+    """Why a launch session without a cmi5 session record may not send this statement (None when it may).
 
-    The actor must be the launched learner and the statement must not void
-    another (cmi5 §6.3: the AU's credentials must not allow voiding). The
-    full cmi5 rules of a session are :class:`lrs.xapi.cmi5_rules.SessionRules`.
+    Sessions this LRS launched get the full cmi5 rules
+    (:class:`lrs.xapi.cmi5_rules.SessionRules`); tokens issued before those
+    records existed carry no session id and are judged here, by the same
+    identity rules: only the launched learner as an Agent and no other agent
+    named (:func:`lrs.xapi.cmi5_rules.identity_violation`), the launch's
+    registration in the context, and no voiding (cmi5 §6.3: the AU's
+    credentials must not allow it).
     """
-    actor = statement.get("actor")
-    if not isinstance(actor, Mapping):
-        return violation_message("8.1.3.0-3", "actor: missing")
-    try:
-        key = agent_key(actor)
-    except ValueError:
-        key = None
-    if key != launch.actor_key:
-        return violation_message("8.1.3.0-3", "actor: a launch session may only send statements about its actor")
+    wrong = identity_violation(statement, launch.actor_key, "statement")
+    if wrong is not None:
+        return wrong.message
+    context = statement.get("context")
+    registration = context.get("registration") if isinstance(context, Mapping) else None
+    if not isinstance(registration, str) or registration.lower() != launch.registration.lower():
+        got = "missing" if registration is None else f"{registration}, not {launch.registration}"
+        return violation_message("9.6.1.0-1", f"context.registration is {got}")
     verb = statement.get("verb")
     if isinstance(verb, Mapping) and verb.get("id") == VOIDED_VERB:
         return violation_message("6.3.0.0-1", "verb: a cmi5 launch session may not void statements")

@@ -7,12 +7,13 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from lrs.store.codec import dumps, loads_object
 from lrs.store.dialect import upsert
 from lrs.store.interface import ClientRecord, LaunchToken
-from lrs.store.tables import clients, launch_tokens
+from lrs.store.tables import auth_failures, clients, launch_tokens
 
 
 def _client(row: Any) -> ClientRecord:
@@ -54,6 +55,39 @@ def list_clients(conn: Connection) -> list[ClientRecord]:
 def remove_client(conn: Connection, key: str) -> bool:
     """Remove a client; False when there was none."""
     return conn.execute(sa.delete(clients).where(clients.c.key == key)).rowcount > 0
+
+
+def replace_client_secret(conn: Connection, key: str, old_hash: str, new_hash: str) -> bool:
+    """Set a client's secret hash if it is still ``old_hash``; False when it changed or the client is gone."""
+    c = clients.c
+    update = sa.update(clients).where(c.key == key, c.secret_hash == old_hash).values(secret_hash=new_hash)
+    return conn.execute(update).rowcount > 0
+
+
+def claim_auth_check(conn: Connection, dialect: str, key: str, window: int) -> int:
+    """Add one to the check count of ``key`` in ``window`` and return it, atomically.
+
+    ``INSERT ... ON CONFLICT DO UPDATE SET count = count + 1 RETURNING count``
+    (SQLite >= 3.35, PostgreSQL): the row lock of the upsert orders
+    concurrent claims, so each gets its own count. Older windows of the key
+    are deleted first, which keeps the table at one row per limited key.
+    """
+    a = auth_failures.c
+    conn.execute(sa.delete(auth_failures).where(a.key == key, a.window_start < window))
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(auth_failures)
+    claim = insert.values(key=key, window_start=window, count=1).on_conflict_do_update(
+        index_elements=[a.key, a.window_start], set_={"count": auth_failures.c.count + 1}
+    )
+    count = conn.execute(claim.returning(a.count)).scalar_one()
+    return int(count)
+
+
+def release_auth_check(conn: Connection, key: str, window: int) -> None:
+    """Take one back from the check count of ``key`` in ``window`` (never below zero)."""
+    a = auth_failures.c
+    conn.execute(
+        sa.update(auth_failures).where(a.key == key, a.window_start == window, a.count > 0).values(count=a.count - 1)
+    )
 
 
 def _token(row: Any) -> LaunchToken:

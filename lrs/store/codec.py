@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+import sys
+from typing import Any, Final
 
 
 def dumps(value: Any) -> str:
@@ -12,9 +13,20 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+#: What ``Infinity``, ``-Infinity`` and ``NaN`` in rows written before the LRS refused non-finite
+#: numbers read back as: the nearest finite double keeps a score's sign and order, and NaN (no value)
+#: becomes null. Every response is written with ``allow_nan=False``, so without this such an old
+#: row would turn each page holding it into a 500 instead of invalid JSON.
+LEGACY_CONSTANTS: Final[dict[str, float | None]] = {
+    "Infinity": sys.float_info.max,
+    "-Infinity": -sys.float_info.max,
+    "NaN": None,
+}
+
+
 def loads_object(text: str) -> dict[str, Any]:
-    """A JSON object read back from a row."""
-    value = json.loads(text)
+    """A JSON object read back from a row (legacy non-finite numbers made finite, see above)."""
+    value = json.loads(text, parse_constant=LEGACY_CONSTANTS.__getitem__)
     if not isinstance(value, dict):
         raise ValueError("stored JSON is not an object")
     return value

@@ -24,6 +24,24 @@ WRITE = "lrs_write"
 SQLITE_BUSY_MS = 10_000
 #: Bytes of the SQLite file read through a memory map.
 SQLITE_MMAP_BYTES = 2**31 - 2**16
+#: ``PRAGMA synchronous`` levels an operator may choose (``LrsConfig.sqlite_synchronous``).
+#: ``full`` (default): every commit is fsynced before the LRS answers, so an
+#: acknowledged statement survives an OS crash or power cut. ``normal``: in WAL mode
+#: SQLite fsyncs only at checkpoints, so a power cut may drop the last
+#: acknowledged transactions (the database stays consistent); faster on disks
+#: with slow fsync. Other levels (``off``, ``extra``) are not offered: ``off``
+#: can corrupt the database and ``extra`` adds nothing to WAL mode.
+SQLITE_SYNCHRONOUS_LEVELS = ("full", "normal")
+DEFAULT_SQLITE_SYNCHRONOUS = "full"
+
+
+def check_sqlite_synchronous(level: str) -> str:
+    """``level`` lower-cased, or ValueError naming the allowed values."""
+    lowered = level.strip().lower()
+    if lowered not in SQLITE_SYNCHRONOUS_LEVELS:
+        allowed = " or ".join(SQLITE_SYNCHRONOUS_LEVELS)
+        raise ValueError(f"sqlite_synchronous (GSOG_LRS_SQLITE_SYNCHRONOUS): must be {allowed}, got {level!r}")
+    return lowered
 
 
 def normalise_url(url: str) -> sa.URL:
@@ -39,15 +57,21 @@ def normalise_url(url: str) -> sa.URL:
     return parsed
 
 
-def create_engine(url: str) -> Engine:
-    """An engine tuned for the LRS on either database (reads, and writes on PostgreSQL)."""
+def create_engine(url: str, *, sqlite_synchronous: str = DEFAULT_SQLITE_SYNCHRONOUS) -> Engine:
+    """An engine tuned for the LRS on either database (reads, and writes on PostgreSQL).
+
+    ``sqlite_synchronous`` (``full`` or ``normal``, see
+    :data:`SQLITE_SYNCHRONOUS_LEVELS`) applies to SQLite only; PostgreSQL's
+    durability is the server's ``synchronous_commit`` (on by default).
+    """
+    level = check_sqlite_synchronous(sqlite_synchronous)
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed, writer=False)
+        return _sqlite_engine(parsed, writer=False, synchronous=level)
     return _postgresql_engine(parsed)
 
 
-def writer_engine(engine: Engine) -> Engine:
+def writer_engine(engine: Engine, *, sqlite_synchronous: str = DEFAULT_SQLITE_SYNCHRONOUS) -> Engine:
     """The engine write transactions use.
 
     SQLite: a separate engine holding one connection with a 256 MiB page
@@ -56,14 +80,16 @@ def writer_engine(engine: Engine) -> Engine:
     pages every insert touches stay in that one cache: ingest into a large
     database gets markedly faster. Readers keep their own, smaller caches.
     PostgreSQL: the same engine (the server has its own shared cache).
+    ``sqlite_synchronous`` as for :func:`create_engine` (the writer's is the
+    one that matters: only it commits).
     """
     if engine.dialect.name == "sqlite":
-        return _sqlite_engine(engine.url, writer=True)
+        return _sqlite_engine(engine.url, writer=True, synchronous=check_sqlite_synchronous(sqlite_synchronous))
     return engine.execution_options(**{WRITE: True})
 
 
-def _sqlite_engine(url: sa.URL, *, writer: bool) -> Engine:
-    """SQLite: WAL, synchronous=NORMAL, foreign keys, busy timeout, BEGIN IMMEDIATE for writers.
+def _sqlite_engine(url: sa.URL, *, writer: bool, synchronous: str) -> Engine:
+    """SQLite: WAL, synchronous (FULL unless configured), foreign keys, busy timeout, BEGIN IMMEDIATE for writers.
 
     The driver's own transaction handling is switched off (``isolation_level
     = None``) so we emit BEGIN ourselves: a read gets a plain (deferred)
@@ -76,6 +102,7 @@ def _sqlite_engine(url: sa.URL, *, writer: bool) -> Engine:
         url,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_MS / 1000},
         pool_pre_ping=False,
+        hide_parameters=True,  # error texts (and so logs) never carry statement content
         **pool,
     )
     cache_kib = 262_144 if writer else 65_536
@@ -87,9 +114,10 @@ def _sqlite_engine(url: sa.URL, *, writer: bool) -> Engine:
         try:
             # WAL: readers never block the writer and commits are one append.
             cursor.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode: durable across application crashes; a power
-            # loss may drop the last transactions but never corrupts.
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            # FULL (default): each commit is fsynced before it is acknowledged,
+            # so it survives an OS crash or power cut. NORMAL (opt-out): durable
+            # across application crashes only; see SQLITE_SYNCHRONOUS_LEVELS.
+            cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
             cursor.execute(f"PRAGMA cache_size=-{cache_kib}")  # KiB of page cache for this connection
@@ -127,7 +155,8 @@ def _postgresql_engine(url: sa.URL) -> Engine:
     not :func:`bulk_insert` (agents seen, activities). The psycopg2 dialect
     has it on by default; for psycopg 3 we opt in.
     """
-    engine = sa.create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # hide_parameters: error texts (and so logs) never carry learners' names, e-mails or statement content
+    engine = sa.create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True)
     engine.dialect.use_insertmanyvalues_wo_returning = True
     return engine
 

@@ -197,18 +197,19 @@ def _void_stored_targets(conn: Connection, new: list[NewStatement]) -> None:
 
 
 def _attachment_hashes(statement: NewStatement) -> set[str]:
-    """Every sha2 the statement uses: bytes sent with it, and its ``attachments`` list."""
-    hashes = set(statement.attachments)
-    listed = statement.statement.get("attachments")
-    if isinstance(listed, list):
-        hashes.update(a["sha2"] for a in listed if isinstance(a, dict) and isinstance(a.get("sha2"), str))
-    return hashes
+    """The sha2 of the bytes sent *with* the statement: the only ones it may serve.
+
+    Not every sha2 its ``attachments`` list names: a statement listing
+    another client's sha2 with a ``fileUrl`` would otherwise serve that
+    client's bytes (:meth:`lrs.store.interface.Store.statement_attachments`).
+    """
+    return set(statement.attachments)
 
 
 def _store_attachments(
     conn: Connection, dialect: str, new: list[_Planned], seqs: list[int], files: Sequence[Attachment]
 ) -> None:
-    """Bytes once per sha2, plus which statement uses which (for erasure)."""
+    """Bytes once per sha2, plus which statement came with which (to serve them, and for erasure)."""
     links = [(seq, sha2) for p, seq in zip(new, seqs, strict=True) for sha2 in p.attachment_hashes]
     bulk_insert(conn, statement_attachment, ("statement", "sha2"), links)
     by_hash = {f.sha2: f for f in files}

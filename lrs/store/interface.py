@@ -8,7 +8,7 @@ SQLite and PostgreSQL accept and return exactly the same things.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
 
@@ -153,8 +153,17 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class AttachmentInfo:
+    """What a response needs to know of stored attachment bytes before it sends them."""
+
+    sha2: str
+    content_type: str
+    size: int  # bytes
+
+
+@dataclass(frozen=True)
 class ClientRecord:
-    """An API client: Basic-auth key, argon2 hash of its secret, scopes, authority."""
+    """An API client: Basic-auth key, hash of its secret (:mod:`lrs.auth.credentials`), scopes, authority."""
 
     key: str
     secret_hash: str
@@ -314,6 +323,26 @@ class Store(Protocol):
         """Attachments by sha2 (missing ones are left out)."""
         ...
 
+    def statement_attachments(self, statement_ids: Sequence[str]) -> list[AttachmentInfo]:
+        """The attachments whose bytes were sent *with* these statements, each once, by sha2.
+
+        Only those: a statement that merely lists a sha2 (with a ``fileUrl``)
+        must not serve bytes another client uploaded, so whoever may read a
+        statement reads exactly the bytes that came with it.
+        """
+        ...
+
+    def attachment_chunks(self, sha2: str, chunk_bytes: int) -> Iterator[bytes]:
+        """The bytes of one attachment, ``chunk_bytes`` at a time, one short read per chunk.
+
+        Memory is one chunk whatever the attachment's size, and no
+        transaction stays open while the caller sends a chunk to a slow
+        client. Raises :class:`StoreError` if the attachment is erased
+        midway (the caller then aborts its response rather than send a
+        short one).
+        """
+        ...
+
     # documents --------------------------------------------------------
     def get_document(self, key: DocumentKey) -> Document | None:
         """One document."""
@@ -355,6 +384,27 @@ class Store(Protocol):
 
     def remove_client(self, key: str) -> bool:
         """Remove a client; False when there was none."""
+        ...
+
+    def replace_client_secret(self, key: str, old_hash: str, new_hash: str) -> bool:
+        """Store ``new_hash`` for client ``key`` if its hash is still ``old_hash`` (False otherwise).
+
+        Compare-and-set, so upgrading a hash never undoes a secret rotation
+        made meanwhile.
+        """
+        ...
+
+    def claim_auth_check(self, key: str, window: int) -> int:
+        """Count one more secret check for client ``key`` in limiter window ``window``; the new count.
+
+        Atomic across workers and processes (one ``INSERT ... ON CONFLICT DO
+        UPDATE ... RETURNING``): N concurrent claims get N different counts.
+        Rows of earlier windows of the key are dropped on the way.
+        """
+        ...
+
+    def release_auth_check(self, key: str, window: int) -> None:
+        """Give back one claimed check (the secret was right) of client ``key`` in ``window``."""
         ...
 
     def put_launch_token(self, token: LaunchToken) -> None:

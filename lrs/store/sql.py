@@ -11,19 +11,29 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from functools import partial
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from lrs.store import access, cmi5, documents, erase, ingest
 from lrs.store.codec import loads_object
-from lrs.store.dialect import SQLITE_BUSY_MS, create_engine, is_retryable, read_options, writer_engine
+from lrs.store.dialect import (
+    DEFAULT_SQLITE_SYNCHRONOUS,
+    SQLITE_BUSY_MS,
+    create_engine,
+    is_retryable,
+    read_options,
+    writer_engine,
+)
 from lrs.store.interface import (
     Attachment,
+    AttachmentInfo,
     ClientRecord,
     Cmi5Session,
     Cmi5Unit,
@@ -34,11 +44,12 @@ from lrs.store.interface import (
     StatementPage,
     StatementQuery,
     StoredStatement,
+    StoreError,
 )
 from lrs.store.migrate import upgrade
 from lrs.store.query import query_statements as run_query
 from lrs.store.sqlite_writes import WalCheckpointer, WriterLock
-from lrs.store.tables import activities, agents, attachments, statements
+from lrs.store.tables import activities, agents, attachments, statement_attachment, statements
 
 T = TypeVar("T")
 
@@ -50,20 +61,44 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _first(query: sa.Select[Any], conn: Connection) -> sa.Row[Any] | None:
+    """The first row ``query`` selects (None when there is none)."""
+    return conn.execute(query).first()
+
+
+#: Pages of SQLite's cache on the attachment reader's connection: large values bypass it.
+_BLOB_READER_CACHE_PAGES = 64
+
+
+def _plain_reads(dbapi_connection: Any, _record: Any) -> None:
+    """No memory map and a small cache on the attachment reader's SQLite connection."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA mmap_size=0")
+        cursor.execute(f"PRAGMA cache_size={_BLOB_READER_CACHE_PAGES}")
+    finally:
+        cursor.close()
+
+
 class SqlStore:
     """The LRS store on a SQLAlchemy URL (``sqlite:///path`` or ``postgresql+psycopg://...``)."""
 
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
-        """Open the database and (by default) migrate it to the newest schema."""
-        self.engine = create_engine(url)
+    def __init__(self, url: str, *, migrate: bool = True, sqlite_synchronous: str = DEFAULT_SQLITE_SYNCHRONOUS) -> None:
+        """Open the database and (by default) migrate it to the newest schema.
+
+        ``sqlite_synchronous``: ``full`` (default, commits survive an OS crash)
+        or ``normal`` (``LrsConfig.sqlite_synchronous``); ignored on PostgreSQL.
+        """
+        self.engine = create_engine(url, sqlite_synchronous=sqlite_synchronous)
         self.dialect = self.engine.dialect.name
-        self._writer = writer_engine(self.engine)
+        self._writer = writer_engine(self.engine, sqlite_synchronous=sqlite_synchronous)
         self._snapshot_reader = self.engine.execution_options(**read_options(self.engine))
         self._inflight: dict[int, dt.datetime] = {}
         self._inflight_lock = threading.Lock()
         self._inflight_ids = itertools.count()
         self._checkpointer: WalCheckpointer | None = None
         self._writer_lock: AbstractContextManager[None] = nullcontext()
+        self._blob_reader: Engine | None = None  # SQLite attachment reads, see _sqlite_blob_chunk
         if self.dialect == "sqlite" and self.engine.url.database:
             self._checkpointer = WalCheckpointer(self.engine.url.database, busy_ms=SQLITE_BUSY_MS)
             self._writer_lock = WriterLock(self.engine.url.database)
@@ -82,6 +117,8 @@ class SqlStore:
                 conn.exec_driver_sql("PRAGMA optimize")
         if self._writer.pool is not self.engine.pool:  # SQLite's own writer engine
             self._writer.dispose()
+        if self._blob_reader is not None:
+            self._blob_reader.dispose()
         self.engine.dispose()
 
     # transactions ------------------------------------------------------
@@ -164,6 +201,78 @@ class SqlStore:
         )
         return [Attachment(sha2=r.sha2, content_type=r.content_type, content=bytes(r.content)) for r in rows]
 
+    def statement_attachments(self, statement_ids: Sequence[str]) -> list[AttachmentInfo]:
+        """The attachments sent with these statements (``statement_attachment`` links), with their sizes."""
+        if not statement_ids:
+            return []
+        a, link, st = attachments.c, statement_attachment.c, statements.c
+        query = (
+            sa.select(a.sha2, a.content_type, sa.func.length(a.content).label("size"))
+            .select_from(
+                attachments.join(statement_attachment, link.sha2 == a.sha2).join(statements, st.seq == link.statement)
+            )
+            .where(st.id.in_(sorted(set(statement_ids))))
+            .distinct()
+            .order_by(a.sha2)
+        )
+        rows = self._read(lambda conn: conn.execute(query).all())
+        return [AttachmentInfo(sha2=r.sha2, content_type=r.content_type, size=int(r.size)) for r in rows]
+
+    def attachment_chunks(self, sha2: str, chunk_bytes: int) -> Iterator[bytes]:
+        """One attachment's bytes, one short read transaction per chunk (see the Store protocol)."""
+        if chunk_bytes < 1:
+            raise ValueError("chunk_bytes must be positive")
+        read = self._sqlite_blob_chunk if self.dialect == "sqlite" else self._substring_chunk
+        offset = 0
+        while True:
+            chunk = read(sha2, offset, chunk_bytes)
+            if chunk is None:
+                raise StoreError(f"attachment {sha2} was erased while it was being read")
+            if chunk:
+                yield chunk
+            if len(chunk) < chunk_bytes:
+                return
+            offset += len(chunk)
+
+    def _substring_chunk(self, sha2: str, offset: int, size: int) -> bytes | None:
+        """PostgreSQL: ``substring`` of the bytea, which reads only the TOAST chunks it needs."""
+        a = attachments.c
+        piece = sa.select(sa.func.substr(a.content, offset + 1, size)).where(a.sha2 == sha2)  # counts from 1
+        row = self._read(partial(_first, piece))
+        if row is None:
+            return None
+        return bytes(row[0] or b"")
+
+    def _sqlite_blob_chunk(self, sha2: str, offset: int, size: int) -> bytes | None:
+        """SQLite: incremental blob I/O, which reads just ``size`` bytes of the row.
+
+        ``substr`` would load the whole value for every chunk. The reads go
+        through a connection of their own without a memory map: through the
+        map, every page of a large answer would join the worker's resident
+        memory, while plain reads of overflow pages bypass SQLite's cache
+        (SQLITE_DIRECT_OVERFLOW_READ), so memory stays one chunk.
+        """
+        engine = self._blob_engine()
+        with engine.connect() as conn, conn.begin():
+            rowid = conn.execute(
+                sa.select(sa.literal_column("rowid")).select_from(attachments).where(attachments.c.sha2 == sha2)
+            ).scalar()
+            if rowid is None:
+                return None
+            driver: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
+            with driver.blobopen(attachments.name, attachments.c.content.name, rowid, readonly=True) as blob:
+                blob.seek(offset)
+                return blob.read(size)
+
+    def _blob_engine(self) -> Engine:
+        """The SQLite engine of :meth:`_sqlite_blob_chunk` (made on first use)."""
+        with self._inflight_lock:
+            if self._blob_reader is None:
+                engine = create_engine(self.engine.url.render_as_string(hide_password=False))
+                sa.event.listen(engine, "connect", _plain_reads)
+                self._blob_reader = engine
+            return self._blob_reader
+
     # documents ---------------------------------------------------------
     def get_document(self, key: DocumentKey) -> Document | None:
         """One document."""
@@ -218,6 +327,18 @@ class SqlStore:
     def remove_client(self, key: str) -> bool:
         """Remove a client; False when there was none."""
         return self._write(lambda conn: access.remove_client(conn, key))
+
+    def replace_client_secret(self, key: str, old_hash: str, new_hash: str) -> bool:
+        """Compare-and-set a client's secret hash; see :meth:`lrs.store.interface.Store.replace_client_secret`."""
+        return self._write(lambda conn: access.replace_client_secret(conn, key, old_hash, new_hash))
+
+    def claim_auth_check(self, key: str, window: int) -> int:
+        """Count one secret check atomically; see :meth:`lrs.store.interface.Store.claim_auth_check`."""
+        return self._write(lambda conn: access.claim_auth_check(conn, self.dialect, key, window))
+
+    def release_auth_check(self, key: str, window: int) -> None:
+        """Give one check back; see :meth:`lrs.store.interface.Store.release_auth_check`."""
+        self._write(lambda conn: access.release_auth_check(conn, key, window))
 
     def put_launch_token(self, token: LaunchToken) -> None:
         """Store a new cmi5 launch token."""

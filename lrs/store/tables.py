@@ -122,8 +122,8 @@ attachments = sa.Table(
     sa.Column("content", sa.LargeBinary(), nullable=False),
 )
 
-#: Which statements use which attachment, so erasing a learner can drop
-#: attachment bytes nobody else refers to.
+#: Which statement came with which attachment bytes: a statement serves only those
+#: (not every sha2 it lists), and erasing a learner drops bytes no statement came with.
 statement_attachment = sa.Table(
     "statement_attachment",
     metadata,
@@ -179,6 +179,17 @@ clients = sa.Table(
     sa.Column("scopes", sa.Text(), nullable=False),  # JSON array
     sa.Column("authority", sa.Text(), nullable=False),  # JSON object
     sa.Column("created", UtcDateTime(), nullable=False),
+)
+
+#: Secret checks per legacy (argon2) client key per limiter window (lrs.auth.credentials):
+#: a database counter, so the limit holds across workers.
+auth_failures = sa.Table(
+    "auth_failures",
+    metadata,
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("window_start", sa.BigInteger(), nullable=False),  # epoch seconds
+    sa.Column("count", sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint("key", "window_start"),
 )
 
 launch_tokens = sa.Table(

@@ -16,13 +16,14 @@ that state, atomically with storing the statements, is the caller's
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from lrs.xapi.agents import try_agent_key
+from lrs.xapi.jsontext import ClientJsonError, parse_client_json
+from lrs.xapi.statements import statement_index
 
 CMI5_CATEGORY: Final = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
 MOVEON_CATEGORY: Final = "https://w3id.org/xapi/cmi5/context/categories/moveon"
@@ -128,19 +129,82 @@ REQUIREMENTS: Final[Mapping[str, str]] = {
 }
 
 
-def violation_message(requirement: str, detail: str) -> str:
-    """``<id> - <requirement> (<detail>)``, the form CATAPULT answers with."""
+def violation_message(requirement: str | None, detail: str) -> str:
+    """``<id> - <requirement> (<detail>)``, the form CATAPULT answers with; just ``detail`` for a rule of this LRS."""
+    if requirement is None:
+        return detail
     return f"{requirement} - {REQUIREMENTS[requirement]} ({detail})"
 
 
 class Cmi5Violation(Exception):
-    """A request that breaks a cmi5 requirement (answered 403)."""
+    """A request that breaks a cmi5 requirement, or (``requirement`` None) a rule of this LRS (answered 403)."""
 
-    def __init__(self, requirement: str, detail: str) -> None:
+    def __init__(self, requirement: str | None, detail: str) -> None:
         self.requirement = requirement
         self.detail = detail
         self.message = violation_message(requirement, detail)
         super().__init__(self.message)
+
+
+def identity_violation(statement: Mapping[str, Any], actor_key: str, where: str) -> Cmi5Violation | None:
+    """Why a launch session's statement is not entirely about its own learner (None when it is).
+
+    A launch session holds one learner's token, in that learner's browser,
+    so its statements must not be findable as anyone else's: the actor is an
+    Agent (never a Group, whose members are indexed as agents) with exactly
+    the launch's identifier, and every other agent the statement names
+    (object, context instructor/team/contextAgents/contextGroups, a
+    SubStatement's actor, object and context, members of any Group) is that
+    same learner. This is the set :func:`lrs.xapi.statements.statement_index`
+    files the statement under for ``agent=`` queries (with or without
+    ``related_agents``), so nothing a session sends can show up under another
+    learner. ``authority`` is not the client's to set (the LRS replaces it).
+    """
+    return actor_violation(statement, actor_key, where) or other_agents_violation(statement, actor_key, where)
+
+
+def actor_violation(statement: Mapping[str, Any], actor_key: str, where: str) -> Cmi5Violation | None:
+    """The actor part of :func:`identity_violation`: an Agent with exactly the launch's identifier."""
+    actor = statement.get("actor")
+    if not isinstance(actor, Mapping) or try_agent_key(actor) != actor_key:
+        return Cmi5Violation("8.1.3.0-3", f"{where}: actor is not the launch's actor")
+    if actor.get("objectType", "Agent") != "Agent" or "member" in actor:
+        requirement = "9.2.0.0-2" if is_cmi5_defined(statement) else "8.1.3.0-3"
+        return Cmi5Violation(requirement, f"{where}: actor.objectType is {actor.get('objectType')}, not Agent")
+    return None
+
+
+def other_agents_violation(statement: Mapping[str, Any], actor_key: str, where: str) -> Cmi5Violation | None:
+    """The rest of :func:`identity_violation`: no agent but the launch's actor anywhere in the statement."""
+    others = sorted(
+        relation for key, relation in statement_index(statement).agents if key != actor_key and relation != "authority"
+    )
+    if others:
+        return Cmi5Violation(
+            "8.1.3.0-3",
+            f"{where}: the statement names an agent other than the launch's actor "
+            f"(in {', '.join(dict.fromkeys(others))})",
+        )
+    return None
+
+
+def foreign_activity(statement: Mapping[str, Any], foreign: frozenset[str], where: str) -> Cmi5Violation | None:
+    """Why a launch session's statement is about an activity the LMS keeps for others (None when it is not).
+
+    ``foreign``: the registration's other AUs and its course. A session's
+    statements belong to its own AU: their results about another AU or the
+    course are that AU's session's or the LMS's to record, and a statement
+    naming them (as object, in context activities or in a SubStatement)
+    would be found under them by ``activity=`` queries.
+    """
+    named = sorted({activity for activity, _ in statement_index(statement).activities} & foreign)
+    if named:
+        return Cmi5Violation(
+            None,
+            f"{where}: names {named[0]}, another AU or the course of this registration; a launch session may "
+            "only send statements of its own AU",
+        )
+    return None
 
 
 def _verb_name(verb_id: str) -> str:
@@ -223,6 +287,8 @@ class SessionRules:
     actor_key: str
     launch_data: Mapping[str, Any]
     status: str = "launched"
+    #: the registration's other AUs and its course (see :func:`foreign_activity`)
+    foreign_activities: frozenset[str] = frozenset()
     verbs: list[str] = field(default_factory=list)
     au_completed: bool = False
     au_passed: bool = False
@@ -295,9 +361,13 @@ class SessionRules:
             raise Cmi5Violation(
                 "9.3.0.0-4", f'{where}: {kind} statement with verb {verb} before the session\'s cmi5 "initialized"'
             )
+        if defined:  # its own requirements first: they name the object and actor more precisely
+            self._check_defined(statement, verb, where)
+        wrong = other_agents_violation(statement, self.actor_key, where)
+        if wrong is not None:
+            raise wrong
         if not defined:
             return None
-        self._check_defined(statement, verb, where)
         self._check_order(statement, verb, where)
         self.verbs.append(verb)
         if verb == INITIALIZED:
@@ -321,8 +391,11 @@ class SessionRules:
             raise Cmi5Violation("9.7.0.0-1", f"{where}: the statement has no timestamp")
         if not _UTC_SUFFIX.search(timestamp):
             raise Cmi5Violation("9.7.0.0-2", f"{where}: timestamp {timestamp} is not in UTC (end it in Z)")
-        if try_agent_key(statement.get("actor")) != self.actor_key:
-            raise Cmi5Violation("8.1.3.0-3", f"{where}: actor is not the launch's actor")
+        wrong = actor_violation(statement, self.actor_key, where) or foreign_activity(
+            statement, self.foreign_activities, where
+        )
+        if wrong is not None:
+            raise wrong
         context = statement.get("context")
         if not isinstance(context, Mapping):
             raise Cmi5Violation("9.6.0.0-1", f"{where}: the statement has no context")
@@ -460,8 +533,8 @@ def check_preferences_write(content_type: str | None, body: bytes) -> None:
     if not (content_type or "").lower().startswith("application/json"):
         raise Cmi5Violation("11.0.0.0-5", f"Content-Type is not application/json: {content_type}")
     try:
-        document = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        document = parse_client_json(body, "the body")
+    except ClientJsonError:
         raise Cmi5Violation("11.0.0.0-5", "the body is not JSON") from None
     if not isinstance(document, dict):
         raise Cmi5Violation("11.0.0.0-5", "the body is not a JSON object")

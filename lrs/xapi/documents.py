@@ -31,6 +31,8 @@ from typing import Any, Final, Literal
 
 from lrs.store.interface import Document, DocumentKey, DocumentKind, PreconditionFailed, Store
 from lrs.xapi.agents import AgentKeyError, agent_key
+from lrs.xapi.jsontext import ClientJsonError, dumps_json, parse_client_json
+from lrs.xapi.validate import identifier_problem
 
 Method = Literal["GET", "HEAD", "PUT", "POST", "DELETE"]
 
@@ -84,6 +86,7 @@ def parse_iri(raw: str | None, name: str) -> str:
         raise DocumentError(400, f"{name}: required parameter is missing")
     if not _SCHEME.match(raw):
         raise DocumentError(400, f"{name}: must be an IRI with a scheme (e.g. https://...), got {raw[:100]!r}")
+    _check_identifier(raw, name)
     return raw
 
 
@@ -91,7 +94,15 @@ def parse_doc_id(raw: str | None, name: str) -> str:
     """A ``stateId`` / ``profileId``: any non-empty string."""
     if raw is None or raw == "":
         raise DocumentError(400, f"{name}: required parameter is missing")
+    _check_identifier(raw, name)
     return raw
+
+
+def _check_identifier(value: str, name: str) -> None:
+    """Document keys are indexed: :data:`~lrs.xapi.validate.MAX_IDENTIFIER_BYTES` each."""
+    problem = identifier_problem(value)
+    if problem is not None:
+        raise DocumentError(400, f"{name}: {problem}")
 
 
 def parse_registration(raw: str | None) -> str:
@@ -112,11 +123,14 @@ def parse_since(raw: str | None) -> dt.datetime | None:
         text = text[:-1] + "+00:00"
     try:
         value = dt.datetime.fromisoformat(text)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        # 0001-01-01T00:00:00+14:00 has no UTC instant a datetime holds (OverflowError)
+        return value.astimezone(dt.UTC)
     except ValueError:
         raise DocumentError(400, f"since: must be an ISO 8601 timestamp, got {raw[:100]!r}") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise DocumentError(400, f"since: {raw[:100]!r} is outside the years 0001 to 9999 in UTC") from None
 
 
 def _check_ifi(agent: Mapping[str, Any], name: str) -> None:
@@ -157,9 +171,9 @@ def parse_agent(raw: str | None, *, name: str = "agent", allow_group: bool = Fal
     if raw is None or raw == "":
         raise DocumentError(400, f"{name}: required parameter is missing")
     try:
-        agent = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise DocumentError(400, f"{name}: not valid JSON (an Agent object is expected)") from None
+        agent = parse_client_json(raw, name)
+    except ClientJsonError as error:
+        raise DocumentError(400, f"{error} (an Agent object is expected)") from None
     if not isinstance(agent, dict):
         raise DocumentError(400, f"{name}: must be a JSON object (an Agent)")
     object_type = agent.get("objectType", "Agent")
@@ -173,6 +187,7 @@ def parse_agent(raw: str | None, *, name: str = "agent", allow_group: bool = Fal
         key = agent_key(agent)
     except AgentKeyError as exc:
         raise DocumentError(400, f"{name}: {exc}") from None
+    _check_identifier(key, name)
     return agent, key
 
 
@@ -236,20 +251,22 @@ def is_json_type(content_type: str | None) -> bool:
 def parse_json_object(content: bytes, what: str) -> dict[str, Any]:
     """A document's bytes as a JSON object, or 400 naming which document is not one."""
     try:
-        value = json.loads(content.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise DocumentError(400, f"{what} is not valid JSON, so it cannot be merged") from None
-    except RecursionError:
-        raise DocumentError(400, f"{what} is JSON nested too deeply to merge") from None
+        value = parse_client_json(content, what)
+    except ClientJsonError as error:
+        raise DocumentError(400, f"{error} So it cannot be merged.") from None
     if not isinstance(value, dict):
         raise DocumentError(400, f"{what} is JSON but not a JSON object, so it cannot be merged")
     return value
 
 
 def merge(existing: Mapping[str, Any], posted: Mapping[str, Any]) -> bytes:
-    """The xAPI document merge: posted top-level properties replace existing ones whole."""
+    """The xAPI document merge: posted top-level properties replace existing ones whole.
+
+    Both sides went through :func:`parse_client_json` (finite numbers, real text), so the
+    result is always valid JSON; NUL stays escaped as ``\u0000`` in the stored bytes.
+    """
     merged = {**existing, **posted}
-    return json.dumps(merged, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return dumps_json(merged).encode("utf-8")
 
 
 # --------------------------------------------------------------------------

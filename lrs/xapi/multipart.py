@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
-from lrs.store.interface import Attachment
+from lrs.store.interface import Attachment, AttachmentInfo
 
 
 class MultipartError(ValueError):
@@ -136,19 +136,70 @@ def attachment_hashes(statement: Mapping[str, Any]) -> list[tuple[str, bool]]:
     return found
 
 
-def build_multipart(first: bytes, attachments: Iterable[Attachment]) -> tuple[bytes, str]:
-    """A multipart/mixed response: JSON first, then each attachment; returns (body, Content-Type)."""
+#: Bytes of an attachment read from the store and sent at a time: the response's memory,
+#: whatever the size of the attachments (up to ``max_attachment_bytes`` each, a page of them).
+STREAM_CHUNK_BYTES: Final = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class MultipartStream:
+    """A multipart/mixed response to send as it is produced: chunks, exact length, Content-Type."""
+
+    chunks: Iterator[bytes]
+    length: int
+    content_type: str
+
+
+def stream_multipart(
+    first: bytes,
+    attachments: Sequence[AttachmentInfo],
+    read: Callable[[str, int], Iterable[bytes]],
+    chunk_bytes: int = STREAM_CHUNK_BYTES,
+) -> MultipartStream:
+    """The ``attachments=true`` answer: JSON first, then each attachment, read chunk by chunk.
+
+    ``read(sha2, chunk_bytes)`` yields an attachment's stored bytes
+    (:meth:`lrs.store.interface.Store.attachment_chunks`). Nothing is read
+    before the response is sent, and at most one chunk is held at a time,
+    so a page of large attachments costs a constant amount of memory. The
+    length is known up front from the stored sizes; if the bytes read do
+    not match them (an attachment erased meanwhile), the generator raises
+    and the server drops the connection instead of sending a wrong body.
+    """
     boundary = "xapi-" + secrets.token_hex(16)
     delimiter = f"--{boundary}\r\n".encode("ascii")
-    chunks = [delimiter, b"Content-Type: application/json; charset=utf-8\r\n\r\n", first, b"\r\n"]
-    for attachment in attachments:
-        chunks += [
-            delimiter,
-            f"Content-Type: {attachment.content_type or 'application/octet-stream'}\r\n".encode("latin-1", "replace"),
-            b"Content-Transfer-Encoding: binary\r\n",
-            f"X-Experience-API-Hash: {attachment.sha2}\r\n\r\n".encode("ascii"),
-            attachment.content,
-            b"\r\n",
-        ]
-    chunks.append(f"--{boundary}--\r\n".encode("ascii"))
-    return b"".join(chunks), f"multipart/mixed; boundary={boundary}"
+    head = delimiter + b"Content-Type: application/json; charset=utf-8\r\n\r\n"
+    part_heads = [
+        delimiter
+        + f"Content-Type: {_header_value(info.content_type) or 'application/octet-stream'}\r\n".encode(
+            "latin-1", "replace"
+        )
+        + b"Content-Transfer-Encoding: binary\r\n"
+        + f"X-Experience-API-Hash: {info.sha2}\r\n\r\n".encode("ascii")
+        for info in attachments
+    ]
+    closing = f"--{boundary}--\r\n".encode("ascii")
+    sizes = sum(len(part_head) + info.size + 2 for part_head, info in zip(part_heads, attachments, strict=True))
+    length = len(head) + len(first) + 2 + sizes + len(closing)
+
+    def chunks() -> Iterator[bytes]:
+        yield head + first + b"\r\n"
+        for part_head, info in zip(part_heads, attachments, strict=True):
+            yield part_head
+            sent = 0
+            for chunk in read(info.sha2, chunk_bytes):
+                sent += len(chunk)
+                if sent > info.size:
+                    break
+                yield chunk
+            if sent != info.size:
+                raise MultipartError(f"attachment {info.sha2} changed while it was being sent")
+            yield b"\r\n"
+        yield closing
+
+    return MultipartStream(chunks(), length, f"multipart/mixed; boundary={boundary}")
+
+
+def _header_value(value: str) -> str:
+    """A stored Content-Type as a header value: no line breaks can end the header early."""
+    return " ".join(value.split())

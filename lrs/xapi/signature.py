@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -24,6 +23,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from lrs.store.interface import Attachment
+from lrs.xapi.jsontext import ClientJsonError, parse_client_json
 from lrs.xapi.statements import comparable
 from lrs.xapi.validate import SIGNATURE_USAGE
 
@@ -98,9 +98,9 @@ def verify_jws(jws: str) -> dict[str, Any]:
 
 def _json(data: bytes, what: str) -> dict[str, Any]:
     try:
-        value = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise SignatureError(f"the JWS {what} is not valid JSON") from error
+        value = parse_client_json(data, f"the JWS {what}")
+    except ClientJsonError as error:
+        raise SignatureError(str(error).rstrip(".")) from error
     if not isinstance(value, dict):
         raise SignatureError(f"the JWS {what} must be a JSON object")
     return value

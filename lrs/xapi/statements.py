@@ -21,7 +21,7 @@ from typing import Any, Final, Literal
 
 from lrs.store.interface import ActivityRelation, AgentRelation, NewStatement, StatementIndex
 from lrs.xapi.agents import group_members, normalise_mbox, try_agent_key
-from lrs.xapi.validate import CONTEXT_ACTIVITY_KINDS, VOIDED_VERB, parse_timestamp
+from lrs.xapi.validate import CONTEXT_ACTIVITY_KINDS, VOIDED_VERB, Problem, StatementInvalid, parse_timestamp
 from lrs.xapi.versions import V2, ApiVersion, statement_version_default
 
 Format = Literal["exact", "ids", "canonical"]
@@ -516,8 +516,17 @@ def _canonical_activity(
                 component["description"] = pick_language(component["description"], languages)
 
 
+#: An RFC 9110 qvalue: 0 to 1 with at most three decimals (so no NaN, Infinity or exponent).
+_QVALUE: Final = re.compile(r"(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)")
+
+
 def parse_accept_language(header: str | None) -> list[str]:
-    """Language ranges of an ``Accept-Language`` header, best first (q=0 dropped)."""
+    """Language ranges of an ``Accept-Language`` header, best first (q=0 dropped).
+
+    A weight that is not an RFC 9110 qvalue (``q=NaN``, ``q=2``, ``q=1e3``)
+    is a 400 naming the header (:class:`StatementInvalid`): guessing a weight
+    would pick a language the client did not ask for.
+    """
     if not header:
         return []
     ranked: list[tuple[Decimal, int, str]] = []
@@ -527,11 +536,15 @@ def parse_accept_language(header: str | None) -> list[str]:
             continue
         quality = Decimal(1)
         for param in pieces[1:]:
-            if param.startswith("q="):
-                try:
-                    quality = Decimal(param[2:])
-                except ArithmeticError:
-                    quality = Decimal(0)
+            name, _, value = param.partition("=")
+            if name.strip().lower() != "q":
+                continue
+            value = value.strip()
+            if not _QVALUE.fullmatch(value):
+                shown = value if len(value) <= 20 else value[:20] + "..."
+                problem = Problem("Accept-Language", f"q={shown!r} is not a weight from 0 to 1 (at most 3 decimals)")
+                raise StatementInvalid([problem])
+            quality = Decimal(value)
         if quality > 0:
             ranked.append((-quality, position, pieces[0]))
     return [tag for _, _, tag in sorted(ranked)]

@@ -15,6 +15,7 @@ arrays, UTC timestamps) happens later in :mod:`lrs.xapi.statements`.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,6 +25,20 @@ from lrs.xapi.versions import V2, ApiVersion, statement_version_ok
 
 VOIDED_VERB: Final = "http://adlnet.gov/expapi/verbs/voided"
 SIGNATURE_USAGE: Final = "http://adlnet.gov/expapi/attachments/signature"
+
+#: Longest identifier (verb id, activity id, agent identifier, document id), in UTF-8 bytes. The store
+#: indexes each of them, and PostgreSQL refuses a B-tree entry over 2704 bytes (an error, so a 500);
+#: the document key holds three (activity id, agent, document id): 3 x 800 bytes and the rest fit.
+MAX_IDENTIFIER_BYTES: Final = 800
+
+
+def identifier_problem(value: str) -> str | None:
+    """Why an identifier is too long to index, or None."""
+    size = len(value.encode("utf-8", "surrogatepass"))
+    if size > MAX_IDENTIFIER_BYTES:
+        return f"is {size} bytes; identifiers are limited to {MAX_IDENTIFIER_BYTES} bytes (UTF-8)"
+    return None
+
 
 #: Stop collecting after this many problems: one broken statement in a large
 #: batch should not produce a megabyte of error text.
@@ -152,9 +167,31 @@ def parse_timestamp(value: Any) -> dt.datetime | None:
         micro = int((frac[1:] + "000000")[:6]) if frac else 0
         naive = dt.datetime(date.year, date.month, date.day, int(match.group("h")), int(match.group("m")),
                             int(match.group("s")), micro)
-        return naive.replace(tzinfo=_zone(tz))
-    except ValueError:
+        aware = naive.replace(tzinfo=_zone(tz))
+        # 0001-01-01T00:00+14:00 and 9999-12-31T23:59-01:00 have no UTC instant a datetime holds; every
+        # user of a timestamp converts to UTC (stored, compared, served), so they are refused here.
+        aware.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
         return None
+    return aware
+
+
+def timestamp_problem(value: Any) -> str:
+    """Why :func:`parse_timestamp` refused ``value``: its form, or an instant out of range in UTC."""
+    match = _TIMESTAMP.match(value) if isinstance(value, str) else None
+    if match is not None:
+        tz = match.group("tz")
+        if tz and tz[0] == "-" and tz[1:].replace(":", "").strip("0") == "":
+            return "must be an ISO 8601 timestamp with a known offset (-00:00 means unknown, RFC 3339 4.3): use Z"
+        local = value[: match.start("tz")] if tz else value
+        try:
+            _zone(tz)
+        except ValueError:
+            return "has an offset outside -23:59 to +23:59"
+        if parse_timestamp(local + "Z") is None:
+            return "is not a real date and time (check month, day and hours)"
+        return "is outside the range of instants this LRS keeps (years 0001 to 9999, in UTC)"
+    return "must be an ISO 8601 timestamp with time zone, e.g. 2024-05-04T17:00:00.000Z"
 
 
 def _zone(tz: str | None) -> dt.tzinfo:
@@ -174,8 +211,13 @@ def is_duration(value: Any) -> bool:
 
 
 def is_number(value: Any) -> bool:
-    """A JSON number (booleans are not numbers, whatever Python thinks)."""
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A finite JSON number a double holds (booleans are not numbers, whatever Python thinks)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond the double range
+        return False
 
 
 # --- the checker ---------------------------------------------------------
@@ -223,6 +265,12 @@ class _Checker:
             return False
         return True
 
+    def identifier(self, path: str, value: Any) -> None:
+        """A value the store indexes (see :data:`MAX_IDENTIFIER_BYTES`)."""
+        problem = identifier_problem(value) if isinstance(value, str) else None
+        if problem is not None:
+            self.fail(path, problem)
+
     def iri(self, path: str, value: Any, what: str = "an IRI") -> None:
         if not isinstance(value, str):
             self.fail(path, f"must be {what} (a string)")
@@ -239,7 +287,7 @@ class _Checker:
 
     def timestamp(self, path: str, value: Any) -> None:
         if parse_timestamp(value) is None:
-            self.fail(path, "must be an ISO 8601 timestamp with time zone, e.g. 2024-05-04T17:00:00.000Z")
+            self.fail(path, timestamp_problem(value))
 
     def language_map(self, path: str, value: Any) -> None:
         if not isinstance(value, dict):
@@ -365,12 +413,14 @@ class _Checker:
                 self.fail(_join(path, "mbox"), "must start with mailto:")
             elif not _MAILTO.match(mbox):
                 self.fail(_join(path, "mbox"), "must be mailto: followed by an e-mail address")
+            self.identifier(_join(path, "mbox"), mbox)
         if "mbox_sha1sum" in value and not (
             isinstance(value["mbox_sha1sum"], str) and _SHA1.match(value["mbox_sha1sum"])
         ):
             self.fail(_join(path, "mbox_sha1sum"), "must be the 40-character hex SHA-1 of a mailto IRI")
         if "openid" in value:
             self.iri(_join(path, "openid"), value["openid"], "a URI")
+            self.identifier(_join(path, "openid"), value["openid"])
         if "account" in value:
             account_path = _join(path, "account")
             account = value["account"]
@@ -379,6 +429,9 @@ class _Checker:
                     self.iri(_join(account_path, "homePage"), account["homePage"], "an IRL")
                 if "name" in account:
                     self.string(_join(account_path, "name"), account["name"])
+                home, name = account.get("homePage"), account.get("name")
+                if isinstance(home, str) and isinstance(name, str):
+                    self.identifier(account_path, f"{home}|{name}")
 
     def authority(self, path: str, value: Any) -> None:
         """An Agent, or (3-legged OAuth) an anonymous Group of exactly two Agents."""
@@ -399,6 +452,7 @@ class _Checker:
             return
         if "id" in value:
             self.iri(_join(path, "id"), value["id"])
+            self.identifier(_join(path, "id"), value["id"])
         if "display" in value:
             self.language_map(_join(path, "display"), value["display"])
 
@@ -427,6 +481,7 @@ class _Checker:
             self.fail(_join(path, "objectType"), 'must be "Activity"')
         if "id" in value:
             self.iri(_join(path, "id"), value["id"])
+            self.identifier(_join(path, "id"), value["id"])
         if "definition" in value:
             self.definition(_join(path, "definition"), value["definition"])
 
@@ -695,6 +750,9 @@ def check_iri(value: str, path: str) -> None:
     """Validate an IRI request parameter (``verb=``, ``activity=``)."""
     if not is_iri(value):
         raise StatementInvalid([Problem(path, "must be an IRI with a scheme, e.g. http://example.com/x")])
+    problem = identifier_problem(value)
+    if problem is not None:
+        raise StatementInvalid([Problem(path, problem)])
 
 
 def check_uuid(value: str, path: str) -> None:

@@ -32,7 +32,7 @@ from lrs.store.sql import SqlStore
 
 #: Basic-auth credentials of the API client the ``client`` fixture uses (scope ``all``).
 CLIENT_KEY = "test-client"
-CLIENT_SECRET = "test-secret"
+CLIENT_SECRET = "test-secret-0123456789abcdef0123456789"  # >= 32 characters (MIN_SECRET_CHARS)
 CLIENT_AUTHORITY: dict[str, Any] = {
     "objectType": "Agent",
     "name": "test client",

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
+import logging
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from flask import g, jsonify
 
 from lrs.auth import CHALLENGE, add_client, parse_basic, permits, require
-from lrs.auth.credentials import forget_all
+from lrs.auth.credentials import MAX_FAILURES, MIN_SECRET_CHARS, TooManyFailures, verify_secret
 
 V1 = {"X-Experience-API-Version": "1.0.3"}
 STATE = "/xapi/activities/state"
@@ -96,20 +100,21 @@ def test_new_secret_for_the_same_key_invalidates_the_old_one(app: Any) -> None:
     key, old = add_client(store, "rotating", ["all"])
     anonymous = app.test_client()
     assert anonymous.get(STATE, query_string=STATE_QUERY, headers={**V1, **basic(key, old)}).status_code == 404
-    add_client(store, "rotating", ["all"], key=key, secret="fresh-secret")
+    fresh = "fresh-secret-" + uuid.uuid4().hex
+    add_client(store, "rotating", ["all"], key=key, secret=fresh)
     assert anonymous.get(STATE, query_string=STATE_QUERY, headers={**V1, **basic(key, old)}).status_code == 401
-    forget_all()
-    assert (
-        anonymous.get(STATE, query_string=STATE_QUERY, headers={**V1, **basic(key, "fresh-secret")}).status_code == 404
-    )
+    assert anonymous.get(STATE, query_string=STATE_QUERY, headers={**V1, **basic(key, fresh)}).status_code == 404
 
 
-def test_add_client_stores_only_an_argon2_hash_and_a_default_authority(app: Any) -> None:
+def test_add_client_stores_only_a_salted_hash_and_a_default_authority(app: Any) -> None:
     store = app.extensions["lrs_store"]
     key, secret = add_client(store, "hashing", [])
     record = store.get_client(key)
     assert record is not None
-    assert record.secret_hash.startswith("$argon2id$") and secret not in record.secret_hash
+    scheme, salt, digest = record.secret_hash.split("$")
+    assert scheme == "sha256" and len(salt) == 32 and len(digest) == 64 and secret not in record.secret_hash
+    again, _ = add_client(store, "same secret", [], secret=secret)
+    assert store.get_client(again).secret_hash != record.secret_hash  # salted per client
     assert record.scopes == ("statements/write", "statements/read/mine")
     assert record.authority["account"]["name"] == key and record.authority["objectType"] == "Agent"
     custom = {"objectType": "Agent", "mbox": "mailto:lms@example.org"}
@@ -124,6 +129,10 @@ def test_add_client_stores_only_an_argon2_hash_and_a_default_authority(app: Any)
         ({"name": " "}, "name"),
         ({"key": "a:b"}, "not usable"),
         ({"key": "cmi5"}, "not usable"),
+        ({"key": "nul\x00key"}, "not usable"),
+        ({"key": "k" * 201}, "not usable"),
+        ({"secret": "s3cret!"}, "at least 32"),
+        ({"secret": "x" * (MIN_SECRET_CHARS - 1)}, "at least 32"),
     ],
 )
 def test_add_client_refuses_bad_input(app: Any, kwargs: dict[str, Any], message: str) -> None:
@@ -199,28 +208,144 @@ def test_without_define_statements_do_not_define_activities_or_agents(app: Any) 
     assert served()[0] == {"name": {"nl-BE": "Module 1: geweld herkennen"}}
 
 
-def test_wrong_secrets_are_limited_per_client_without_locking_out_a_proven_one(app: Any) -> None:
-    """Each wrong secret costs an argon2 check: past MAX_FAILURES per window they are refused unchecked (429)."""
-    from lrs.auth.credentials import MAX_FAILURES
+def test_wrong_secrets_never_lock_out_a_client_that_sends_its_secret(app: Any, monkeypatch: Any) -> None:
+    """Client keys are public: any number of wrong secrets costs no argon2 check and no lockout (issue #10 item 6)."""
+    from lrs.auth import credentials
 
-    forget_all()
+    argon2_checks = CountingHasher(credentials._ARGON2)
+    monkeypatch.setattr(credentials, "_ARGON2", argon2_checks)
     key, secret = add_client(app.extensions["lrs_store"], "player", ["state"])
     client = app.test_client()
 
     def attempt(password: str) -> Any:
         return client.get(STATE, query_string=STATE_QUERY, headers={**V1, **basic(key, password)})
 
-    assert attempt(secret).status_code == 404  # proven once: remembered
-    assert attempt("wrong-0").status_code == 401
-    assert attempt("wrong-0").status_code == 401  # the same wrong secret again: refused from memory, not counted
-    for number in range(1, MAX_FAILURES):
+    for number in range(3 * MAX_FAILURES):
         assert attempt(f"wrong-{number}").status_code == 401
-    limited = attempt("wrong-next")
-    assert limited.status_code == 429
-    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert attempt(secret).status_code == 404  # never 429: the real client gets in
+    assert argon2_checks.count == 0
+
+
+class CountingHasher:
+    """Wraps argon2's PasswordHasher, counting verify calls (thread-safe)."""
+
+    def __init__(self, hasher: Any) -> None:
+        self.hasher = hasher
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def verify(self, hashed: str, password: str) -> bool:
+        with self.lock:
+            self.count += 1
+        return bool(self.hasher.verify(hashed, password))
+
+
+def _legacy_client(store: Any, secret: str) -> str:
+    """A client stored before the fast format: an argon2id hash (cheap parameters: only the count matters)."""
+    from argon2 import PasswordHasher
+
+    from lrs.store.interface import ClientRecord
+
+    key = "legacy-" + uuid.uuid4().hex[:8]
+    hashed = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(secret)
+    store.put_client(
+        ClientRecord(key, hashed, "legacy", ("state",), {"mbox": "mailto:l@example.org"}, dt.datetime.now(dt.UTC))
+    )
+    return key
+
+
+def test_legacy_argon2_client_checks_are_counted_in_the_database_across_threads(store: Any, monkeypatch: Any) -> None:
+    """400 parallel wrong secrets for a legacy client run at most MAX_FAILURES argon2 checks (issue #10 item 6).
+
+    The slot is taken atomically in the database before the check, so the
+    count holds for any number of threads, workers or processes; a right
+    secret later upgrades the hash, after which the client is never limited.
+    """
+    from lrs.auth import credentials
+
+    secret = "legacy-secret-" + uuid.uuid4().hex
+    key = _legacy_client(store, secret)
+    client = store.get_client(key)
+    checks = CountingHasher(credentials._ARGON2)
+    monkeypatch.setattr(credentials, "_ARGON2", checks)
+    window = dt.datetime(2026, 12, 5, 12, 0, 10, tzinfo=dt.UTC)
+
+    def attempt(number: int) -> str:
+        try:
+            return "ok" if verify_secret(store, client, f"wrong-{number}", now=window) else "wrong"
+        except TooManyFailures as error:
+            assert 1 <= error.retry_after <= credentials.FAILURE_WINDOW_SECONDS
+            return "limited"
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        outcomes = list(pool.map(attempt, range(400)))
+    assert checks.count == MAX_FAILURES
+    assert outcomes.count("wrong") == MAX_FAILURES and outcomes.count("limited") == 400 - MAX_FAILURES
+    with pytest.raises(TooManyFailures):  # the window is used up, even for the right secret (not yet proven)
+        verify_secret(store, client, secret, now=window)
+
+    later = window + dt.timedelta(seconds=credentials.FAILURE_WINDOW_SECONDS)
+    assert verify_secret(store, client, secret, now=later)
+    upgraded = store.get_client(key)
+    assert upgraded.secret_hash.startswith("sha256$") and secret not in upgraded.secret_hash
+    checks.count = 0
+    for number in range(3 * MAX_FAILURES):
+        assert not verify_secret(store, upgraded, f"wrong-again-{number}", now=later)
+    assert verify_secret(store, upgraded, secret, now=later)  # upgraded: never locked out again
+    assert checks.count == 0
+
+
+def test_legacy_client_over_the_limit_gets_429_with_retry_after(app: Any, monkeypatch: Any) -> None:
+    """Over HTTP: a legacy client's unproven secrets past the limit are refused unchecked, 429 + Retry-After."""
+    from lrs.auth import credentials
+
+    monkeypatch.setattr(credentials, "_window", lambda now: (1_800_000_000, 42))
+    store = app.extensions["lrs_store"]
+    secret = "legacy-secret-" + uuid.uuid4().hex
+    key = _legacy_client(store, secret)
+    other = _legacy_client(store, secret)
+    client = app.test_client()
+
+    def attempt(user: str, password: str) -> Any:
+        return client.get(STATE, query_string=STATE_QUERY, headers={**V1, **basic(user, password)})
+
+    for number in range(MAX_FAILURES):
+        assert attempt(key, f"wrong-{number}").status_code == 401
+    limited = attempt(key, "wrong-next")
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "42"
     assert "Too many wrong secrets" in limited.get_json()["error"]["message"]
-    assert attempt(secret).status_code == 404  # the client that proved its secret is not locked out
-    other_key, other_secret = add_client(app.extensions["lrs_store"], "other", ["state"])
-    other = client.get(STATE, query_string=STATE_QUERY, headers={**V1, **basic(other_key, other_secret)})
-    assert other.status_code == 404  # other clients are not affected
-    forget_all()
+    assert attempt(other, secret).status_code == 404  # other clients are not affected, and get upgraded
+    assert store.get_client(other).secret_hash.startswith("sha256$")
+
+
+def test_nul_in_the_basic_user_name_is_401_not_500(app: Any) -> None:
+    """PostgreSQL refuses NUL in text: such a user name is no client, answered 401 (issue #10 item 7)."""
+    response = app.test_client().get(STATE, query_string=STATE_QUERY, headers={**V1, **basic("a\x00b", "x" * 40)})
+    assert response.status_code == 401
+
+
+def test_a_database_error_is_logged_without_its_parameters(
+    app: Any, monkeypatch: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 500 from the database logs the error's type and place, never the values in its SQL (issue #10 rule)."""
+    import sqlalchemy as sa
+
+    from lrs.store.tables import clients
+
+    store = app.extensions["lrs_store"]
+    private = "mailto:secret.person@example.org"
+    row = {"key": private, "secret_hash": "x", "name": "Secret Person", "scopes": "[]", "authority": "{}"}
+
+    def failing_lookup(key: str) -> Any:
+        def twice(conn: Any) -> None:
+            conn.execute(sa.insert(clients).values(**row, created=dt.datetime.now(dt.UTC)))
+            conn.execute(sa.insert(clients).values(**row, created=dt.datetime.now(dt.UTC)))  # duplicate key
+
+        return store._write(twice)
+
+    monkeypatch.setattr(store, "get_client", failing_lookup)
+    with caplog.at_level(logging.DEBUG):
+        response = app.test_client().get(STATE, query_string=STATE_QUERY, headers={**V1, **basic("k", "s" * 40)})
+    assert response.status_code == 500
+    assert "IntegrityError" in caplog.text and "test_auth.py" in caplog.text  # what and where
+    assert "secret.person" not in caplog.text and "Secret Person" not in caplog.text

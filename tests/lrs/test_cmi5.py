@@ -6,6 +6,7 @@ import base64
 import copy
 import datetime as dt
 import json
+import logging
 import uuid
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -322,9 +323,55 @@ def test_statement_bounds() -> None:
         expires=dt.datetime.now(dt.UTC),
         fetched=True,
     )
-    mine = {"actor": {"mbox": "mailto:A@b.org"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"}}
+    mine = {
+        "actor": {"mbox": "mailto:A@b.org"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+        "context": {"registration": "r"},
+    }
     assert statement_forbids(launch_token, mine) is None
+    victim = {"objectType": "Agent", "mbox": "mailto:victim@b.org"}
+    forged = {**mine, "actor": {"objectType": "Group", "mbox": "mailto:a@b.org", "member": [victim]}}
+    assert (statement_forbids(launch_token, forged) or "").startswith("8.1.3.0-3 - ")
+    about_victim = {**mine, "object": victim}
+    assert (statement_forbids(launch_token, about_victim) or "").startswith("8.1.3.0-3 - ")
+    other_registration = {**mine, "context": {"registration": "s"}}
+    assert (statement_forbids(launch_token, other_registration) or "").startswith("9.6.1.0-1 - ")
+    assert statement_forbids(launch_token, {**mine, "context": {}}) is not None
     voiding = {**mine, "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"}}
     assert "void" in (statement_forbids(launch_token, voiding) or "")
     assert statement_forbids(launch_token, {"actor": {"name": "x"}}) is not None
     assert statement_forbids(launch_token, {}) is not None
+
+
+def test_the_development_server_logs_no_fetch_id(
+    app: Any, client: Any, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A fetch id is a one-time credential: `lrs serve` writes no request line holding it (issue #10 item 10).
+
+    Every logger at DEBUG, through the request handler ``lrs serve`` uses,
+    over a real socket.
+    """
+    import threading
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    from lrs.cli import _RequestHandler
+
+    fetch_id = fetch_path(launch(client)).rsplit("/", 1)[1]
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_RequestHandler())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with caplog.at_level(logging.DEBUG):
+            logging.getLogger("werkzeug").setLevel(logging.DEBUG)
+            url = f"http://127.0.0.1:{server.port}/xapi/extensions/cmi5/fetch/{fetch_id}"
+            with urllib.request.urlopen(urllib.request.Request(url, method="POST")) as answer:
+                assert "auth-token" in json.loads(answer.read())
+    finally:
+        server.shutdown()
+        thread.join()
+        logging.getLogger("werkzeug").setLevel(logging.NOTSET)
+    logged = caplog.text + "".join(capfd.readouterr())
+    assert "/extensions/cmi5/fetch/<fetch_id>" in caplog.text  # our request line, with the route pattern
+    assert fetch_id not in logged

@@ -414,6 +414,105 @@ def test_single_activity_context_lists_count_as_lists(app: Any, client: Any) -> 
     assert au.post(statement).status_code == 200
 
 
+# --- a session speaks only for its own learner, registration and AU (issue #10 item 3) ------------------
+
+VICTIM = {"objectType": "Agent", "name": "Victim", "mbox": "mailto:victim@example.org"}
+
+
+def _learner_group_with_victim(au: Au, statement: dict[str, Any]) -> None:
+    statement["actor"] = {"objectType": "Group", "account": au.actor["account"], "member": [VICTIM]}
+
+
+def _learner_as_identified_group(au: Au, statement: dict[str, Any]) -> None:
+    statement["actor"] = {"objectType": "Group", "account": au.actor["account"]}
+
+
+def _victim_as_object(_au: Au, statement: dict[str, Any]) -> None:
+    statement["object"] = dict(VICTIM)
+
+
+def _victim_as_instructor(_au: Au, statement: dict[str, Any]) -> None:
+    statement["context"]["instructor"] = dict(VICTIM)
+
+
+def _victim_in_team(au: Au, statement: dict[str, Any]) -> None:
+    statement["context"]["team"] = {"objectType": "Group", "member": [dict(au.actor), VICTIM]}
+
+
+def _victim_in_sub_statement(au: Au, statement: dict[str, Any]) -> None:
+    statement["object"] = {
+        "objectType": "SubStatement",
+        "actor": dict(VICTIM),
+        "verb": {"id": ADL + "passed"},
+        "object": {"objectType": "Activity", "id": TEST_ACTIVITY},
+    }
+
+
+FORGERIES = [
+    _learner_group_with_victim,
+    _learner_as_identified_group,
+    _victim_as_object,
+    _victim_as_instructor,
+    _victim_in_team,
+    _victim_in_sub_statement,
+]
+
+
+def _victim_statements(client: Any) -> list[dict[str, Any]]:
+    query = {"agent": json.dumps(VICTIM), "related_agents": "true", "limit": "0"}
+    answer = client.get(STATEMENTS, query_string=query, headers=V1)
+    assert answer.status_code == 200, answer.get_json()
+    found: list[dict[str, Any]] = answer.get_json()["statements"]
+    return found
+
+
+@pytest.mark.parametrize("forge", FORGERIES, ids=lambda f: f.__name__.strip("_"))
+def test_a_session_cannot_record_statements_under_another_learner(app: Any, client: Any, forge: Mutation) -> None:
+    """Whatever the statement names, it cannot appear under another learner's agent queries."""
+    au = Au(app, client).start()
+    forged = au.allowed("passed", TEST_ACTIVITY, result={"success": True})
+    forge(au, forged)
+    refused(au.post(forged), "8.1.3.0-3")
+    batch = [au.allowed("experienced", TEST_ACTIVITY), forged]
+    refused(au.post(*batch), "8.1.3.0-3")  # nothing of a batch is stored
+    assert _victim_statements(client) == []
+    assert au.post(au.allowed("passed", TEST_ACTIVITY, result={"success": True})).status_code == 200
+
+
+def test_a_session_cannot_send_statements_of_another_au_or_registration(app: Any, client: Any) -> None:
+    course = {"id": COURSE, "aus": [{"activityId": AU, "moveOn": "Completed"}, {"activityId": OTHER_AU}]}
+    au = Au(app, client, course=course).start()
+    other = Au(app, client, activityId=OTHER_AU, registration=str(uuid.uuid4())).start()  # another enrollment
+
+    about_other_au = au.allowed("passed", OTHER_AU, result={"success": True})
+    assert "another AU or the course" in au.post(about_other_au).get_json()["error"]["message"]
+    assert au.post(about_other_au).status_code == 403
+    about_course = au.allowed("completed", COURSE)
+    assert au.post(about_course).status_code == 403
+    under_other_au = au.allowed("answered", TEST_ACTIVITY)
+    under_other_au["context"]["contextActivities"]["parent"] = [{"objectType": "Activity", "id": OTHER_AU}]
+    assert au.post(under_other_au).status_code == 403
+    other_registration = au.allowed("answered", TEST_ACTIVITY)
+    other_registration["context"]["registration"] = other.registration
+    refused(au.post(other_registration), "9.6.1.0-1")
+    other_session = au.allowed("answered", TEST_ACTIVITY)
+    other_session["context"]["extensions"][EXT + "sessionid"] = other.session_id
+    refused(au.post(other_session), "10.2.1.0-6")
+
+    about_au = {"activity": OTHER_AU, "related_activities": "true", "registration": au.registration}
+    assert client.get(STATEMENTS, query_string=about_au, headers=V1).get_json()["statements"] == []
+    assert stored(client, other.registration, ADL + "answered") == []
+    assert au.post(au.allowed("answered", TEST_ACTIVITY)).status_code == 200  # its own AU: fine
+
+
+def test_another_au_launched_in_the_registration_is_foreign_without_a_course(app: Any, client: Any) -> None:
+    first = Au(app, client, activityId=OTHER_AU).start()
+    first.post(first.defined("terminated"))
+    au = Au(app, client, registration=first.registration).start()
+    assert au.post(au.allowed("passed", OTHER_AU, result={"success": True})).status_code == 403
+    assert au.post(au.allowed("passed", TEST_ACTIVITY, result={"success": True})).status_code == 200
+
+
 # --- rules of cmi5 defined statements ----------------------------------------------------------------
 
 
@@ -658,7 +757,7 @@ def preview(tmp_path: Path, store_url: str) -> Any:
 
 
 def _open(browser: Any, number: int, **query: str) -> dict[str, str]:
-    answer = browser.get(f"/preview/demo-cmi5.zip/au/{number}", query_string=query)
+    answer = browser.post(f"/preview/demo-cmi5.zip/au/{number}", query_string=query)
     assert answer.status_code == 303
     return {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["Location"]).query).items()}
 
@@ -741,4 +840,47 @@ def test_preview_launch_mode_language_and_satisfaction(preview: Any) -> None:
     forced = _open(browser, 0, launchMode="Normal")
     got = au.get(STATE, query_string={**state, "activityId": forced["activityId"]}, headers=_session(preview, forced))
     assert got.get_json()["launchMode"] == "Normal"
-    assert browser.get("/preview/demo-cmi5.zip/au/0", query_string={"launchMode": "Bogus"}).status_code == 400
+    assert browser.post("/preview/demo-cmi5.zip/au/0", query_string={"launchMode": "Bogus"}).status_code == 400
+
+
+def test_the_preview_learner_can_only_write_its_own_results(preview: Any) -> None:
+    """/preview launches without credentials: the learner it makes may still only write its own AU's results."""
+    browser = preview.test_client()
+    params = _open(browser, 0)
+    headers = _session(preview, params)
+    au = preview.test_client()
+    state = {**{k: params[k] for k in ("activityId", "registration")}, "agent": params["actor"]}
+    data = au.get(STATE, query_string={**state, "stateId": "LMS.LaunchData"}, headers=headers).get_json()
+    au.get(PROFILE, query_string={"agent": params["actor"], "profileId": "cmi5LearnerPreferences"}, headers=headers)
+    actor = json.loads(params["actor"])
+
+    def statement(verb: str, target: str, *categories: dict[str, str]) -> dict[str, Any]:
+        context = copy.deepcopy(data["contextTemplate"])
+        context["registration"] = params["registration"]
+        if categories:
+            context["contextActivities"]["category"] = list(categories)
+        return {
+            "id": str(uuid.uuid4()),
+            "timestamp": _now(),
+            "actor": actor,
+            "verb": {"id": ADL + verb},
+            "object": {"objectType": "Activity", "id": target},
+            "context": context,
+        }
+
+    assert (
+        au.post(STATEMENTS, json=statement("initialized", params["activityId"], CMI5), headers=headers).status_code
+        == 200
+    )
+    other_au = "https://example.org/c/au2/lms-preview"
+    assert au.post(STATEMENTS, json=statement("passed", other_au), headers=headers).status_code == 403
+    forged = statement("passed", "https://example.org/c/au1/test")
+    forged["actor"] = {"objectType": "Group", "account": actor["account"], "member": [VICTIM]}
+    refused(au.post(STATEMENTS, json=forged, headers=headers), "8.1.3.0-3")
+    elsewhere = statement("passed", "https://example.org/c/au1/test")
+    elsewhere["context"]["registration"] = str(uuid.uuid4())
+    refused(au.post(STATEMENTS, json=elsewhere, headers=headers), "9.6.1.0-1")
+    assert (
+        au.post(STATEMENTS, json=statement("answered", "https://example.org/c/au1/test"), headers=headers).status_code
+        == 200
+    )

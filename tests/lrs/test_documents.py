@@ -49,12 +49,12 @@ def without(params: dict[str, str], *names: str) -> dict[str, str]:
 def test_put_then_get_echoes_bytes_content_type_etag_and_last_modified(client: Any) -> None:
     params = state_params()
     body = b"\x00binary \xff state"
-    put = client.put(STATE, query_string=params, data=body, headers={**V1, "Content-Type": "application/x-custom"})
+    put = client.put(STATE, query_string=params, data=body, headers={**V1, "Content-Type": "image/png"})
     assert put.status_code == 204 and put.data == b""
     got = client.get(STATE, query_string=params, headers=V1)
     assert got.status_code == 200
     assert got.data == body
-    assert got.headers["Content-Type"] == "application/x-custom"
+    assert got.headers["Content-Type"] == "image/png"
     assert got.headers["ETag"] == '"' + hashlib.sha1(body).hexdigest() + '"'
     modified = dt.datetime.strptime(got.headers["Last-Modified"], "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=dt.UTC)
     assert abs((dt.datetime.now(dt.UTC) - modified).total_seconds()) < 60
@@ -368,3 +368,52 @@ def test_json_nested_too_deeply_is_a_400_not_a_crash() -> None:
     assert refused.value.status == 400
     with pytest.raises(docs.DocumentError):
         docs.parse_agent(deep.decode())
+
+
+# --- documents are served so a browser never runs them (issue 10, item 5) ---------------
+
+ACTIVE_TYPES = [
+    "text/html",
+    "text/html; charset=utf-8",
+    "image/svg+xml",
+    "application/xml",
+    "text/javascript",
+    "application/pdf",
+    "application/x-custom",
+    "application/json, text/html",
+]
+
+
+@pytest.mark.parametrize("content_type", ACTIVE_TYPES)
+def test_a_stored_active_document_is_served_as_an_inert_download(client: Any, content_type: str) -> None:
+    params = state_params()
+    body = b"<script>alert(document.cookie)</script>"
+    put = client.put(STATE, query_string=params, data=body, headers={**V1, "Content-Type": content_type})
+    assert put.status_code == 204
+    got = client.get(STATE, query_string=params, headers=V1)
+    assert got.status_code == 200 and got.data == body
+    assert got.headers["Content-Type"] == "application/octet-stream"
+    assert got.headers["Content-Disposition"] == "attachment"
+    assert got.headers["X-Content-Type-Options"] == "nosniff"
+    assert got.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
+
+
+def test_the_alternate_syntax_cannot_fetch_a_document_as_html(client: Any) -> None:
+    """A cross-site form POST with ?method=GET gets the bytes only as an inert download."""
+    params = state_params()
+    client.put(STATE, query_string=params, data=b"<script>1</script>", headers={**V1, "Content-Type": "text/html"})
+    form = {**params, "X-Experience-API-Version": "1.0.3"}
+    got = client.post(STATE, query_string={"method": "GET"}, data=form)
+    assert got.status_code == 200 and got.data == b"<script>1</script>"
+    assert got.headers["Content-Type"] == "application/octet-stream"
+    assert got.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain; charset=utf-8", "application/octet-stream"])
+def test_passive_documents_keep_their_content_type(client: Any, content_type: str) -> None:
+    params = state_params()
+    client.put(STATE, query_string=params, data=b'{"a":1}', headers={**V1, "Content-Type": content_type})
+    got = client.get(STATE, query_string=params, headers=V1)
+    assert got.headers["Content-Type"] == content_type
+    assert got.headers["X-Content-Type-Options"] == "nosniff"
+    assert ("Content-Disposition" in got.headers) == (content_type != "application/json")

@@ -85,7 +85,7 @@ class Server:
             try:
                 requests.get(self.endpoint + "/about", headers=VERSION, timeout=1)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or its workers still booting
                 assert time.monotonic() < deadline, f"{self.kind} did not answer: {self.log.read_text()[-2000:]}"
                 time.sleep(0.05)
 
@@ -263,3 +263,28 @@ def test_acknowledged_statements_survive_sigkill(database_url: str, kind: str, t
         assert resend.status_code == 200, resend.text[:300]
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(("setting", "level"), [(None, 2), ("normal", 1), ("FULL", 2)])
+def test_sqlite_commits_are_fsynced_unless_opted_out(tmp_path: Path, setting: str | None, level: int) -> None:
+    """An acknowledged statement survives an OS crash on SQLite: synchronous=FULL by default
+    (2), on the connections that commit; ``sqlite_synchronous="normal"`` is the documented opt-out (1)."""
+    from lrs.app import create_app
+    from lrs.config import LrsConfig
+
+    extra = {} if setting is None else {"sqlite_synchronous": setting}
+    app = create_app(LrsConfig(database_url=f"sqlite:///{tmp_path / 'lrs.sqlite3'}", **extra))
+    store = app.extensions["lrs_store"]
+    try:
+        for engine in (store.engine, store._writer):
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == level
+    finally:
+        store.close()
+
+
+def test_an_unknown_synchronous_level_is_refused_by_name() -> None:
+    from lrs.config import LrsConfig
+
+    with pytest.raises(ValueError, match="sqlite_synchronous.*GSOG_LRS_SQLITE_SYNCHRONOUS.*full or normal"):
+        LrsConfig(sqlite_synchronous="off")

@@ -25,7 +25,8 @@ def test_cmi5_au_starts_against_our_lrs_and_terminates_when_the_learner_leaves(
     assert page.get_by_text(PACKAGE).is_visible()
 
     # AU 1 is module m1-understand; the preview redirects to the AU with cmi5 launch parameters
-    page.goto(f"{server}/preview/{PACKAGE}/au/1")
+    page.goto(f"{server}/preview/{PACKAGE}/au/1")  # the link shows a Launch button: a GET writes nothing
+    page.get_by_role("button", name="Launch").click()
     page.get_by_role("heading", name=first_unit).wait_for()
     params = {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
     assert params["module"] == "m1-understand"

@@ -517,10 +517,12 @@ def test_a_cmi5_au_sends_video_statements_our_lrs_stores(browser: Any, preview_l
     page.on("pageerror", lambda err: errors.append(str(err)))
     # AU 1 opens on a clip; the preview launches it with real cmi5 parameters
     page.goto(f"{base}/preview/{PACKAGE}/au/1")
+    page.get_by_role("button", name="Launch").click()  # launching is a POST
     page.locator("video").wait_for()
-    page.wait_for_function("document.querySelector('video').readyState >= 1")
+    # functions, not expressions: Playwright runs an expression through eval, which the AU's CSP forbids
+    page.wait_for_function("() => document.querySelector('video').readyState >= 1")
     page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
-    page.wait_for_function("document.querySelector('video').currentTime > 1")
+    page.wait_for_function("() => document.querySelector('video').currentTime > 1")
     page.goto("about:blank")  # the learner leaves
 
     deadline = time.monotonic() + 10
