@@ -7,6 +7,8 @@ from typing import Final
 from flask import Flask, Response, current_app, request
 
 from lrs.api import register_blueprints
+from lrs.api.common import install_app_hooks
+from lrs.api.ops import install_request_log
 from lrs.config import LrsConfig
 from lrs.store.interface import Store
 
@@ -27,7 +29,10 @@ def create_app(config: LrsConfig | None = None, store: Store | None = None) -> F
 
         store = SqlStore(cfg.database_url, sqlite_synchronous=cfg.sqlite_synchronous)
     app.extensions["lrs_store"] = store
+    # App-wide behaviour, here and nowhere else; after_request hooks run last-registered first.
+    install_app_hooks(app)
     register_blueprints(app)
+    install_request_log(app)
     app.after_request(_security_headers)
     return app
 

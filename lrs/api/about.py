@@ -1,18 +1,13 @@
-"""GET /about: which xAPI versions this LRS speaks (no credentials, no version header needed).
-
-This blueprint is registered first, so it also installs the app-wide hooks of
-:mod:`lrs.api.common` (error rendering, version echo, CORS, alternate syntax).
-"""
+"""GET /about: which xAPI versions this LRS speaks (no credentials, no version header needed)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, request
 
-from lrs.api.common import VERSION_HEADER, check_params, install_app_hooks, json_response
+from lrs.api.common import VERSION_HEADER, check_params, json_response
 from lrs.xapi.versions import SUPPORTED, negotiate
 
 bp = Blueprint("about", __name__)
-install_app_hooks(bp)
 
 
 @bp.route("/about", methods=["GET"])

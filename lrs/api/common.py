@@ -3,7 +3,7 @@
 Every resource blueprint calls :func:`xapi_blueprint` on itself; that makes
 its requests negotiate ``X-Experience-API-Version`` (400 when missing or
 unsupported) and refuse broken alternate-syntax requests. App-wide hooks
-(installed once, by the About blueprint, through :func:`install_app_hooks`)
+(installed once by :func:`lrs.app.create_app` through :func:`install_app_hooks`)
 echo the version on *every* response, errors included, render every error as
 ``{"error": {"message": ...}}`` and add CORS headers so browser-based players
 can post statements from another origin.
@@ -227,17 +227,18 @@ def _before_xapi_request() -> None:
     negotiate_version()
 
 
-def install_app_hooks(bp: Blueprint) -> None:
-    """App-wide: error rendering, version echo, CORS, alternate syntax (call once)."""
-    bp.record_once(_wrap_wsgi)
-    bp.before_app_request(check_request_text)
-    bp.after_app_request(_finish_response)
-    bp.app_errorhandler(XapiError)(_xapi_error)
-    bp.app_errorhandler(StatementInvalid)(_invalid)
-    bp.app_errorhandler(ConflictError)(_conflict)
-    bp.app_errorhandler(PreconditionFailed)(_precondition)
-    bp.app_errorhandler(HTTPException)(_http_error)
-    bp.app_errorhandler(Exception)(_unexpected)
+def install_app_hooks(app: Flask) -> None:
+    """App-wide: NUL checks, error rendering, version echo, CORS, alternate syntax (call once)."""
+    cfg: LrsConfig = app.config["LRS"]
+    app.wsgi_app = AlternateSyntax(app.wsgi_app, cfg.xapi_prefix, cfg.max_request_bytes)  # type: ignore[method-assign]
+    app.before_request(check_request_text)
+    app.after_request(_finish_response)
+    app.register_error_handler(XapiError, _xapi_error)
+    app.register_error_handler(StatementInvalid, _invalid)
+    app.register_error_handler(ConflictError, _conflict)
+    app.register_error_handler(PreconditionFailed, _precondition)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
 
 
 def _xapi_error(error: XapiError) -> Response:
@@ -300,12 +301,6 @@ def _finish_response(response: Response) -> Response:
 
 
 # --- alternate request syntax (xAPI 1.0.3 Communication §1.3) ---------------------
-
-
-def _wrap_wsgi(state: Any) -> None:
-    app: Flask = state.app
-    cfg: LrsConfig = app.config["LRS"]
-    app.wsgi_app = AlternateSyntax(app.wsgi_app, cfg.xapi_prefix, cfg.max_request_bytes)  # type: ignore[method-assign]
 
 
 class AlternateSyntax:

@@ -24,8 +24,7 @@ import logging
 import time
 from typing import Any, Final
 
-from flask import Blueprint, Response, current_app, g, request
-from flask.blueprints import BlueprintSetupState
+from flask import Blueprint, Flask, Response, current_app, g, request
 
 from lrs.auth import CHALLENGE, current_principal
 from lrs.config import LrsConfig
@@ -41,13 +40,15 @@ def _start_timer() -> None:
     g.lrs_request_started = time.perf_counter()
 
 
-@bp.record_once
-def _install(state: BlueprintSetupState) -> None:
-    """Start the request timer before every other ``before_request`` (they may answer early)."""
-    state.app.before_request_funcs.setdefault(None, []).insert(0, _start_timer)
+def install_request_log(app: Flask) -> None:
+    """App-wide (called once by :func:`lrs.app.create_app`): the request log line and 401 challenges.
+
+    The timer starts before every other ``before_request`` hook, since they may answer early.
+    """
+    app.before_request_funcs.setdefault(None, []).insert(0, _start_timer)
+    app.after_request(_finish)
 
 
-@bp.after_app_request
 def _finish(response: Response) -> Response:
     if response.status_code == 401 and "WWW-Authenticate" not in response.headers:
         response.headers["WWW-Authenticate"] = CHALLENGE
@@ -55,7 +56,9 @@ def _finish(response: Response) -> Response:
     duration = (time.perf_counter() - started) * 1000 if isinstance(started, float) else None
     principal = current_principal()
     rule = request.url_rule
-    path = rule.rule if rule is not None and rule.arguments else request.path
+    # The pattern, never the path of a route with parameters (a fetch id is a credential), and
+    # nothing of a path no route matched (a GET of a fetch URL is a 405 without a rule).
+    path = (rule.rule if rule.arguments else request.path) if rule is not None else "(no route)"
     if request_log.isEnabledFor(logging.INFO):
         request_log.info(
             json.dumps(

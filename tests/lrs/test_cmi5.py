@@ -352,6 +352,7 @@ def test_the_development_server_logs_no_fetch_id(
     over a real socket.
     """
     import threading
+    import urllib.error
     import urllib.request
 
     from werkzeug.serving import make_server
@@ -366,6 +367,10 @@ def test_the_development_server_logs_no_fetch_id(
         with caplog.at_level(logging.DEBUG):
             logging.getLogger("werkzeug").setLevel(logging.DEBUG)
             url = f"http://127.0.0.1:{server.port}/xapi/extensions/cmi5/fetch/{fetch_id}"
+            # a GET matches no route (405): its path must not be logged either
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(url)
+            assert refused.value.code == 405
             with urllib.request.urlopen(urllib.request.Request(url, method="POST")) as answer:
                 assert "auth-token" in json.loads(answer.read())
     finally:

@@ -804,3 +804,25 @@ def test_postgres_urls_use_psycopg(store_url: str) -> None:
         assert store.engine.dialect.driver in ("psycopg", "pysqlite")
     finally:
         store.close()
+
+
+def test_postgresql_keeps_attachment_bytes_uncompressed_for_sliced_reads(postgres_server: Any) -> None:
+    """Attachments stream a slice at a time; compressed TOAST would be decompressed from the start per slice."""
+    schema = postgres_server.new_schema()
+    try:
+        store = SqlStore(postgres_server.schema_url(schema))
+        try:
+            with store.engine.connect() as conn:
+                storage = conn.execute(
+                    sa.text(
+                        "SELECT a.attstorage FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE n.nspname = :schema AND c.relname = 'attachments' AND a.attname = 'content'"
+                    ),
+                    {"schema": schema},
+                ).scalar_one()
+            assert storage == "e"  # EXTERNAL: out of line, not compressed
+        finally:
+            store.close()
+    finally:
+        postgres_server.drop_schema(schema)
