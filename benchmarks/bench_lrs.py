@@ -448,13 +448,13 @@ def bench_backend(name: str, url: str, args: argparse.Namespace, workdir: Path) 
         }
         levels = args.synchronous.split(",") if name == "sqlite" else ["full"]
         next_row: int | None = None
-        for level in levels:
+        for number, level in enumerate(levels):
             if len(levels) > 1:
                 print(f"-- SQLite synchronous={level.upper()}")
             with lrs_server(url, workdir / f"serve-{name}-{level}.log", args.workers, level) as endpoint:
                 next_row = ingest_figures(engine, shape, args, endpoint, headers, next_row)
                 settle(url, vacuum=False)
-                if level == levels[-1]:
+                if number == len(levels) - 1:  # queries once, on the last level
                     query_figures(store, engine, shape, args, Http(endpoint, headers))
     store.close()
     engine.dispose()
