@@ -1,6 +1,8 @@
-"""Sessions: tests (whole suite), lint, demo (main job), bench."""
+"""Sessions: tests (whole suite), lint, demo (main job), fresh (CI's clean-clone check), bench."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import nox
 
@@ -13,11 +15,23 @@ def _system(session: nox.Session) -> None:
     session.run("bash", "scripts/install-system-deps.sh", external=True)
 
 
+def _npm(session: nox.Session) -> None:
+    """The npm packages of package-lock.json: the official SCORM XSDs `course validate` reads, test runtimes."""
+    session.run("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error", external=True)
+
+
+def _demo_install(session: nox.Session) -> None:
+    """What `nox -s demo` installs: system packages, the XSDs from npm, the builder and the LRS."""
+    _system(session)
+    _npm(session)
+    session.install("-e", ".")
+
+
 @nox.session(python="3.11")
 def tests(session: nox.Session) -> None:
     """Install everything (Debian packages, Python packages) and run the whole suite."""
     _system(session)
-    session.run("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error", external=True)
+    _npm(session)
     session.install("-e", ".[test]")
     session.run("pytest", *session.posargs)
 
@@ -33,8 +47,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def demo(session: nox.Session) -> None:
     """The main job: check the course, render its media, build every package, serve the LRS with a preview."""
-    _system(session)
-    session.install("-e", ".")
+    _demo_install(session)
     session.run("course", "check")
     session.run("course", "media")
     session.run("course", "build")
@@ -43,10 +56,25 @@ def demo(session: nox.Session) -> None:
 
 
 @nox.session(python="3.11")
+def fresh(session: nox.Session) -> None:
+    """CI on a clean clone with nothing beside it: the demo's install, then one variant built and validated.
+
+    One language x sector x format keeps it to about a minute; SCORM 2004 uses
+    the most XSDs. The zip is validated again by `course validate`, as a user would.
+    """
+    _demo_install(session)
+    out = Path(session.create_tmp()) / "exports"
+    session.run("course", "build", "--format", "scorm2004", "--lang", "nl", "--sector", "police", "--out", str(out))
+    zips = sorted(str(p) for p in out.glob("*.zip"))
+    if not zips:
+        session.error(f"course build wrote no package into {out}")
+    session.run("course", "validate", *zips)
+
+
+@nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
     """Benchmarks, each printed as a ratio against a baseline measured in the same run."""
-    _system(session)
-    session.install("-e", ".")
+    _demo_install(session)
     session.run("python", "benchmarks/bench_check.py")
     session.run("python", "benchmarks/bench_build.py")
     # LRS: 1,000,000 stored statements on SQLite and PostgreSQL (skipped when not installed);

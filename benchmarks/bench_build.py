@@ -24,19 +24,19 @@ sys.path.insert(0, str(REPO))
 
 from builder.build import build_packages  # noqa: E402
 from builder.checker import check_course  # noqa: E402
+from builder.formats import FORMATS  # noqa: E402
 from builder.media.resolve import default_cache, render_missing  # noqa: E402
 from builder.payload import payload  # noqa: E402
 from builder.validate.package import validate_package  # noqa: E402
 from builder.variants import all_variants, compile_variant  # noqa: E402
-from builder.writers import WRITERS  # noqa: E402
 from builder.writers.base import WriterOptions  # noqa: E402
 
 SRC = REPO / "course_src"
-SCHEMAS = REPO.parent / "shared" / "schemas"
 
 
 def validator(path: Path) -> list[str]:
-    return [p.format() for p in validate_package(path, SCHEMAS)]
+    """Validate with the XSDs the install finds, as `course build` does."""
+    return [p.format() for p in validate_package(path)]
 
 
 def lay_out_payloads(cache: Path, target: Path) -> list[Path]:
@@ -46,7 +46,7 @@ def lay_out_payloads(cache: Path, target: Path) -> list[Path]:
     folders = []
     for variant in all_variants():
         compiled = compile_variant(course, variant, cache)
-        for fmt, writer in WRITERS.items():
+        for fmt, spec in FORMATS.items():
             folder = target / f"{variant.slug}-{fmt}"
             files = payload(compiled, fmt)
             for entry in files:
@@ -57,7 +57,7 @@ def lay_out_payloads(cache: Path, target: Path) -> list[Path]:
                     out.write_bytes(data)
                 else:
                     shutil.copyfile(entry.source, out)
-            for name, data in writer.manifest_files(compiled, [f.arcname for f in files], WriterOptions()).items():
+            for name, data in spec.writer.manifest_files(compiled, [f.arcname for f in files], WriterOptions()).items():
                 (folder / name).write_bytes(data)
             folders.append(folder)
     return folders

@@ -13,12 +13,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from builder.checker import check_course
+from builder.formats import FORMATS
 from builder.media.resolve import default_cache, render_missing
-from builder.payload import FORMATS, GeneratedFile, payload
+from builder.model.catalog import Course
+from builder.payload import GeneratedFile, payload
 from builder.variants import CompiledVariant, PackageFile, all_variants, compile_variant
-from builder.writers import WRITERS
 from builder.writers.base import WriterOptions, package_name
 from builder.zipfiles import ZipEntry, write_zip
 
@@ -51,6 +53,8 @@ class BuildReport:
 
     packages: list[BuiltPackage] = field(default_factory=list)
     seconds: float = 0.0
+    #: The check's warnings (a stale referral, an untested goal), formatted ``file:line: field: message``.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def rebuilt(self) -> list[BuiltPackage]:
@@ -60,7 +64,7 @@ class BuildReport:
 
 def _entries(compiled: CompiledVariant, fmt: str, options: WriterOptions) -> list[ZipEntry]:
     files = payload(compiled, fmt)
-    manifests = WRITERS[fmt].manifest_files(compiled, [f.arcname for f in files], options)
+    manifests = FORMATS[fmt].writer.manifest_files(compiled, [f.arcname for f in files], options)
     entries: list[ZipEntry] = sorted(manifests.items())
     for f in files:
         entries.append((f.arcname, f.data if isinstance(f, GeneratedFile) else f.source))
@@ -97,6 +101,36 @@ def _save_state(out: Path, state: dict[str, str]) -> None:
 Validator = Callable[[Path], list[str]]
 
 
+def _sectors(course: Course, sectors: list[str] | None) -> list[str]:
+    """The sectors to build; a sector without a case is refused, since its package would have no main case."""
+    with_case = [case.sector for case in course.cases]
+    missing = [sector for sector in sectors or [] if sector not in with_case]
+    if missing:
+        raise BuildError(
+            f"no case for sector {', '.join(repr(s) for s in missing)} in {course.root / 'cases'}; "
+            f"the course has cases for {', '.join(with_case) or 'no sector'}; nothing was written"
+        )
+    return list(sectors or with_case)
+
+
+def _require_text(compiled: CompiledVariant) -> None:
+    """Refuse a variant whose course, module or unit title is empty in its language.
+
+    ``course check`` already demands every text in the languages being built;
+    this is the last guard before a zip is written, because a package with
+    empty titles still passes the schemas and shows learners blank headings.
+    """
+    content = compiled.content
+    titled: list[tuple[str, dict[str, Any]]] = [("the course", content["course"])]
+    titled += [(f"module '{m['id']}'", m) for m in content["modules"]]
+    titled += [(f"unit '{uid}'", unit) for uid, unit in content["units"].items()]
+    empty = [what for what, item in titled if not str(item.get("title", "")).strip()]
+    if empty:
+        raise BuildError(
+            f"{compiled.variant.slug}: no {compiled.variant.lang} title for {', '.join(empty)}; nothing was written"
+        )
+
+
 def build_packages(
     root: Path,
     out: Path,
@@ -107,6 +141,7 @@ def build_packages(
     options: WriterOptions | None = None,
     validate: Validator | None = None,
     on_package: Callable[[BuiltPackage], None] | None = None,
+    seeds: Path | None = None,
 ) -> BuildReport:
     """Build the chosen part of the matrix into ``out``; return what was done.
 
@@ -115,21 +150,25 @@ def build_packages(
     never sits in exports/).
     """
     started = time.perf_counter()
-    report = check_course(root)
+    # only the languages being built are checked: each must be declared and fully translated
+    report = check_course(root, languages, seeds=seeds)
     if not report.ok or report.course is None:
         lines = "\n".join(p.format() for p in report.problems.errors)
         raise BuildError(f"the course has errors; fix them first (course check):\n{lines}")
     course = report.course
+    result = BuildReport(warnings=[p.format() for p in report.problems.warnings])
     chosen_formats = formats or list(FORMATS)
-    variants = all_variants(languages or list(course.meta.languages), sectors)
+    variants = all_variants(languages or list(course.meta.languages), _sectors(course, sectors))
     media_cache = cache or default_cache(root)
     render_missing(course, sorted({v.lang for v in variants}), media_cache)
     opts = options or WriterOptions()
+    compiled_variants = [compile_variant(course, variant, media_cache) for variant in variants]
+    for compiled in compiled_variants:
+        _require_text(compiled)
     out.mkdir(parents=True, exist_ok=True)
     state = _load_state(out)
-    result = BuildReport()
-    for variant in variants:
-        compiled = compile_variant(course, variant, media_cache)
+    for compiled in compiled_variants:
+        variant = compiled.variant
         media_bytes = sum(f.source.stat().st_size for f in compiled.media if isinstance(f, PackageFile))
         for fmt in chosen_formats:
             t0 = time.perf_counter()

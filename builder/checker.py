@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from builder.model.catalog import Course
+from builder.model.course import CourseFile
+from builder.model.units import VideoUnit
 from builder.source import checks
 from builder.source.loader import SourceFile, assemble, load_files
 from builder.source.problems import ProblemList
 
 
 def default_seeds(root: Path) -> Path:
-    """Seed documents: ``$GSOG_SEEDS`` or ``../shared/seeds`` beside the repository."""
-    env = os.environ.get("GSOG_SEEDS")
-    if env:
-        return Path(env)
+    """Seed documents: ``../shared/seeds`` beside the repository.
+
+    ``course --seeds`` (or ``$GSOG_SEEDS``, read by the CLI) chooses another folder.
+    """
     return root.resolve().parent.parent / "shared" / "seeds"
 
 
@@ -37,6 +38,21 @@ class CheckReport:
     def ok(self) -> bool:
         """True when there is no error (warnings allowed)."""
         return not self.problems.errors
+
+    def media_ready(self) -> list[VideoUnit]:
+        """Clips and cases whose own file has no error: their media can be rendered now.
+
+        An error elsewhere (a missing sector case, a bad item) must not hold
+        back the drafts an author is waiting to see.
+        """
+        if self.course is None:
+            return []
+        broken = {Path(p.file).resolve() for p in self.problems.errors}
+        return [
+            unit
+            for unit in [*self.course.clips, *self.course.cases]
+            if self.course.files.get(unit.id, self.root).resolve() not in broken
+        ]
 
     def summary(self) -> dict[str, Any]:
         """The machine-readable summary printed by ``course check --json``."""
@@ -92,21 +108,32 @@ def check_course(
     seeds: Path | None = None,
     today: dt.date | None = None,
 ) -> CheckReport:
-    """Check ``root`` for the given languages (default: all the course declares)."""
+    """Check ``root`` for the given languages (default: all the course declares).
+
+    An invalid course.yaml, or a language it does not declare, ends the check
+    with that one finding: the other checks depend on what course.yaml says.
+    """
     problems = ProblemList()
     files = load_files(root, problems)
+    course_file = next((f for f in files if isinstance(f.model, CourseFile)), None)
+    if course_file is None:
+        # course.yaml is missing or invalid: its own errors are the report. Every later check reads
+        # its languages or modules, and guessing them buried one mistake under ~150 invented ones.
+        return CheckReport(root=root, languages=list(languages or []), problems=problems, course=None, files=files)
+    declared = [str(lang) for lang in cast(CourseFile, course_file.model).languages]
+    undeclared = [lang for lang in languages or [] if lang not in declared]
+    if undeclared:
+        problems.error(
+            course_file.path,
+            course_file.line_of(("languages",)),
+            "languages",
+            f"{', '.join(repr(lang) for lang in undeclared)} is not one of the course languages "
+            f"({', '.join(declared)}); add it here to translate the course, or choose one of these",
+        )
+        return CheckReport(root=root, languages=list(languages or []), problems=problems, course=None, files=files)
     course = assemble(root, files)
-    langs = languages or (list(course.meta.languages) if course else ["nl", "fr"])
+    langs = list(languages or declared)
     report = CheckReport(root=root, languages=langs, problems=problems, course=course, files=files)
-    if course is not None:
-        for lang in langs:
-            if lang not in course.meta.languages:
-                problems.error(
-                    course.files.get(course.meta.id, root),
-                    0,
-                    "languages",
-                    f"'{lang}' is not one of the course languages {', '.join(course.meta.languages)}",
-                )
     checks.check_translations(files, langs, problems)
     checks.check_ids(files, problems)
     checks.check_goals(files, problems)

@@ -1,55 +1,152 @@
-"""The ``course`` command: check, schema, media (and build, in later stages)."""
+"""The ``course`` command: check, schema, media, build and validate a course.
+
+Every command takes the course folder the same way (an optional ``SRC``
+argument, default ``course_src``, or ``$GSOG_COURSE_SRC``), and every option
+shared by several commands is declared once below with its environment
+variable, so ``--help`` names it and this module is the one place the
+builder reads the environment.
+
+Errors an author or operator can fix are :class:`click.ClickException`
+(exit 1; exit 2 for a wrong command line). Anything else is a bug: the
+group's guard prints one line instead of a traceback and exits with
+:data:`INTERNAL_ERROR`; ``course --debug ...`` shows the traceback.
+"""
 
 from __future__ import annotations
 
 import json
-import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
+from builder.formats import FORMAT_IDS
 from builder.model.base import LANGUAGE_CODES, SECTORS
 from builder.model.catalog import FILE_KINDS
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+INTERNAL_ERROR = 70
+"""Exit code of an internal error (``EX_SOFTWARE`` of sysexits.h): not 1 (problems found) nor 2 (usage)."""
+
 DEFAULT_SRC = Path("course_src")
-LANG_CHOICE = click.Choice([*LANGUAGE_CODES, "all"])
+
+# Environment variables, one per shared option (the CLI is the only reader).
+ENV_SRC = "GSOG_COURSE_SRC"
+ENV_SEEDS = "GSOG_SEEDS"
+ENV_SCHEMAS = "GSOG_SCHEMAS"
+ENV_CACHE = "GSOG_MEDIA_CACHE"
+ENV_OUT = "GSOG_EXPORTS"
+
+PATH = click.Path(path_type=Path)
 
 
 def _languages(lang: str) -> list[str] | None:
     return None if lang == "all" else [lang]
 
 
-@click.group()
+def _dump(data: object) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+# --- shared options, declared once ---------------------------------------------------------------
+
+
+def src_argument(f: F) -> F:
+    """``[SRC]``: the course folder (default ``course_src``, or ``$GSOG_COURSE_SRC``)."""
+    return click.argument("src", type=PATH, default=DEFAULT_SRC, envvar=ENV_SRC)(f)
+
+
+def lang_option(help_text: str) -> Callable[[F], F]:
+    """``--lang``: one of the course languages, or ``all``."""
+    return click.option(
+        "--lang", type=click.Choice([*LANGUAGE_CODES, "all"]), default="all", show_default=True, help=help_text
+    )
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+seeds_option = click.option(
+    "--seeds",
+    type=PATH,
+    default=None,
+    envvar=ENV_SEEDS,
+    show_envvar=True,
+    help="Seed documents for source notes (default ../shared/seeds).",
+)
+schemas_option = click.option(
+    "--schemas",
+    type=PATH,
+    default=None,
+    envvar=ENV_SCHEMAS,
+    show_envvar=True,
+    help="Folder of official XSDs for validation.",
+)
+cache_option = click.option(
+    "--cache",
+    type=PATH,
+    default=None,
+    envvar=ENV_CACHE,
+    show_envvar=True,
+    help="Draft media cache (default .cache/media beside the course folder).",
+)
+
+
+# --- the group and its guard ---------------------------------------------------------------------
+
+
+class CourseGroup(click.Group):
+    """A group whose commands never end in a traceback.
+
+    A user error is already a :class:`click.ClickException`; any other
+    exception is a bug, reported as one line with a hint, exit code
+    :data:`INTERNAL_ERROR`. ``--debug`` lets it through.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the subcommand behind the guard."""
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the one guard: users never see a traceback
+            if ctx.params.get("debug"):
+                raise
+            name = ctx.invoked_subcommand or "course"
+            detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            click.echo(
+                f"course {name}: internal error ({detail}); please report it "
+                f"(run 'course --debug {name} ...' for the traceback)",
+                err=True,
+            )
+            ctx.exit(INTERNAL_ERROR)
+
+
+@click.group(cls=CourseGroup)
 @click.version_option(package_name="gsog-course")
-def main() -> None:
-    """Build the course "Gendersensitief omgaan met geweld" from plain files."""
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+def main(debug: bool) -> None:
+    """Check, build and validate e-learning courses written as plain files."""
+
+
+# --- commands ------------------------------------------------------------------------------------
 
 
 @main.command()
-@click.argument("directory", type=click.Path(path_type=Path), default=DEFAULT_SRC)
-@click.option("--lang", type=LANG_CHOICE, default="all", help="Language to check translations for.")
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@src_argument
+@lang_option("Language to check translations for.")
+@json_option
 @click.option("--strict", is_flag=True, help="Treat warnings (e.g. stale referral entries) as errors.")
-@click.option(
-    "--seeds",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Seed documents for source notes (default ../shared/seeds or $GSOG_SEEDS).",
-)
-def check(directory: Path, lang: str, as_json: bool, strict: bool, seeds: Path | None) -> None:
+@seeds_option
+def check(src: Path, lang: str, as_json: bool, strict: bool, seeds: Path | None) -> None:
     """Validate the course source; exit 1 when there are errors."""
     from builder.checker import check_course
 
-    try:
-        report = check_course(directory, _languages(lang), seeds)
-    except Exception as exc:  # noqa: BLE001 - authors must never see a traceback
-        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        click.echo(f"{directory}: internal error while checking ({detail}); please report it", err=True)
-        sys.exit(1)
+    report = check_course(src, _languages(lang), seeds)
     failed = not report.ok or (strict and report.problems.warnings)
     if as_json:
-        click.echo(json.dumps(report.summary(), indent=2, ensure_ascii=False))
+        _dump(report.summary())
     else:
         for problem in [*report.problems.errors, *report.problems.warnings]:
             click.echo(problem.format(), err=True)
@@ -60,48 +157,46 @@ def check(directory: Path, lang: str, as_json: bool, strict: bool, seeds: Path |
             f"{s['reflections']} reflections, {s['assessment_items']} items, {s['glossary_terms']} glossary terms, "
             f"{s['referral_entries']} referral entries ({s['stale_referral_entries']} stale)"
         )
-    sys.exit(1 if failed else 0)
+    if failed:
+        raise click.exceptions.Exit(1)
 
 
 @main.command()
 @click.argument("kind", required=False, type=click.Choice([k.name for k in FILE_KINDS]))
 @click.option(
     "--out",
-    type=click.Path(path_type=Path),
+    type=PATH,
     default=None,
     help="Write one <kind>.schema.json per file kind into this folder.",
 )
 def schema(kind: str | None, out: Path | None) -> None:
-    """Print the JSON Schema of the authoring files (all, or one KIND)."""
+    """Print the JSON Schema of the authoring files (all, or one KIND); the output is always JSON."""
     from builder.schema import bundle, schema_for, write_schemas
 
     if out is not None:
-        mapping = write_schemas(out)
-        click.echo(json.dumps({"yaml.schemas": mapping}, indent=2))
+        _dump({"yaml.schemas": write_schemas(out)})
         return
     if kind is not None:
         chosen = next(k for k in FILE_KINDS if k.name == kind)
-        click.echo(json.dumps(schema_for(chosen), indent=2, ensure_ascii=False))
+        _dump(schema_for(chosen))
         return
-    click.echo(json.dumps(bundle(), indent=2, ensure_ascii=False))
+    _dump(bundle())
 
 
 @main.command()
-@click.argument("directory", type=click.Path(path_type=Path), default=DEFAULT_SRC)
-@click.option("--lang", type=LANG_CHOICE, default="all", help="Language to render.")
-@click.option(
-    "--cache",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Draft cache (default .cache/media beside course_src, or $GSOG_MEDIA_CACHE).",
-)
+@src_argument
+@lang_option("Language to render.")
+@cache_option
+@seeds_option
 @click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Renders at a time.")
-def media(directory: Path, lang: str, cache: Path | None, jobs: int) -> None:
+@json_option
+def media(src: Path, lang: str, cache: Path | None, seeds: Path | None, jobs: int, as_json: bool) -> None:
     """Render a draft video, captions and poster for every clip and case lacking a recording.
 
     A recording gets its poster (a frame of it) here too, so ``course build``
     finds every media file in place.
     """
+    from rich.console import Console
     from rich.progress import Progress
 
     from builder.checker import check_course
@@ -109,47 +204,75 @@ def media(directory: Path, lang: str, cache: Path | None, jobs: int) -> None:
     from builder.media.resolve import RenderOutcome, default_cache, render_missing
     from builder.media.tools import MediaToolMissing
 
-    report = check_course(directory, _languages(lang))
-    if not report.ok or report.course is None:
-        for problem in report.problems.errors:
-            click.echo(problem.format(), err=True)
-        click.echo("fix the errors above first (course check)", err=True)
-        sys.exit(1)
+    report = check_course(src, _languages(lang), seeds)
+    for problem in report.problems.errors:
+        click.echo(problem.format(), err=True)
+    if report.course is None:
+        raise click.ClickException("fix the errors above first (course check)")
     course = report.course
-    target = cache or default_cache(directory)
-    total = (len(course.clips) + len(course.cases)) * len(report.languages)
-    with Progress(transient=True) as progress:
+    # render every unit whose own file is valid; errors elsewhere are reported, not blocking
+    ready = report.media_ready()
+    skipped = [u.id for u in [*course.clips, *course.cases] if u not in ready]
+    target = cache or default_cache(src)
+    total = len(ready) * len(report.languages)
+    with Progress(transient=True, console=Console(stderr=True)) as progress:
         task = progress.add_task("rendering drafts", total=total)
 
         def advance(_: RenderOutcome) -> None:
             progress.advance(task)
 
         try:
-            outcomes = render_missing(course, report.languages, target, jobs, advance)
+            outcomes = render_missing(course, report.languages, target, jobs, advance, ready)
         except MediaToolMissing as exc:
-            click.echo(f"course media: {exc}", err=True)
-            sys.exit(1)
+            raise click.ClickException(str(exc)) from exc
     seconds = sum(duration_seconds(o.media.video) for o in outcomes)
     size = sum(o.media.video.stat().st_size for o in outcomes)
     counts = {a: sum(1 for o in outcomes if o.action == a) for a in ("rendered", "cached", "recorded")}
-    per_minute = size / (seconds / 60) / 1e6 if seconds else 0.0
-    click.echo(
-        f"{len(outcomes)} videos ({counts['rendered']} rendered, {counts['cached']} cached, "
-        f"{counts['recorded']} recorded): {seconds / 60:.1f} min, {size / 1e6:.1f} MB "
-        f"({per_minute:.2f} MB per minute) in {target}"
-    )
+    if as_json:
+        _dump(
+            {
+                "cache": str(target),
+                "videos": len(outcomes),
+                **counts,
+                "seconds": round(seconds, 3),
+                "bytes": size,
+                "outcomes": [
+                    {"unit": o.media.unit_id, "lang": o.media.lang, "action": o.action, "video": str(o.media.video)}
+                    for o in outcomes
+                ],
+                "skipped": skipped,
+            }
+        )
+    else:
+        per_minute = size / (seconds / 60) / 1e6 if seconds else 0.0
+        click.echo(
+            f"{len(outcomes)} videos ({counts['rendered']} rendered, {counts['cached']} cached, "
+            f"{counts['recorded']} recorded): {seconds / 60:.1f} min, {size / 1e6:.1f} MB "
+            f"({per_minute:.2f} MB per minute) in {target}"
+        )
+    if skipped:
+        raise click.ClickException(f"not rendered, fix their errors above first: {', '.join(skipped)}")
 
 
 @main.command()
+@src_argument
+@click.option(
+    "--src",
+    "src_option",
+    type=PATH,
+    default=None,
+    hidden=True,
+    help="Deprecated spelling of SRC.",
+)
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["scorm12", "scorm2004", "cmi5", "xapi", "all"]),
+    type=click.Choice([*FORMAT_IDS, "all"]),
     default="all",
     show_default=True,
     help="Package format.",
 )
-@click.option("--lang", type=LANG_CHOICE, default="all", show_default=True, help="Language.")
+@lang_option("Language.")
 @click.option(
     "--sector",
     type=click.Choice([*SECTORS, "all"]),
@@ -158,21 +281,31 @@ def media(directory: Path, lang: str, cache: Path | None, jobs: int) -> None:
     help="Sector whose case is the main case.",
 )
 @click.option(
-    "--out", type=click.Path(path_type=Path), default=Path("exports"), show_default=True, help="Folder for the zips."
+    "--out",
+    type=PATH,
+    default=Path("exports"),
+    envvar=ENV_OUT,
+    show_envvar=True,
+    show_default=True,
+    help="Folder for the zips.",
 )
-@click.option(
-    "--src", type=click.Path(path_type=Path), default=DEFAULT_SRC, show_default=True, help="Course source folder."
-)
-@click.option("--cache", type=click.Path(path_type=Path), default=None, help="Draft media cache.")
+@cache_option
+@seeds_option
+@schemas_option
 @click.option("--multi-sco", is_flag=True, help="SCORM 2004: one SCO per module instead of one for the course.")
-@click.option(
-    "--schemas",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Official XSDs for validation (default ../shared/schemas or $GSOG_SCHEMAS).",
-)
+@json_option
 def build(
-    fmt: str, lang: str, sector: str, out: Path, src: Path, cache: Path | None, multi_sco: bool, schemas: Path | None
+    src: Path,
+    src_option: Path | None,
+    fmt: str,
+    lang: str,
+    sector: str,
+    out: Path,
+    cache: Path | None,
+    seeds: Path | None,
+    schemas: Path | None,
+    multi_sco: bool,
+    as_json: bool,
 ) -> None:
     """Build one zip per format x language x sector into exports/, validating each."""
     from rich.console import Console
@@ -183,12 +316,14 @@ def build(
     from builder.validate.package import validate_package
     from builder.writers.base import WriterOptions
 
+    if src_option is not None:
+        click.echo("course build: --src is deprecated; give the course folder as an argument", err=True)
+        src = src_option
+
     def check_zip(path: Path) -> list[str]:
         return [p.format() for p in validate_package(path, schemas)]
 
-    formats = None if fmt == "all" else [fmt]
-    sectors = None if sector == "all" else [sector]
-    with Progress(transient=True) as progress:
+    with Progress(transient=True, console=Console(stderr=True)) as progress:
         task = progress.add_task("building packages", total=None)
 
         def advance(built: BuiltPackage) -> None:
@@ -199,17 +334,44 @@ def build(
             report = build_packages(
                 src,
                 out,
-                formats,
+                None if fmt == "all" else [fmt],
                 _languages(lang),
-                sectors,
+                None if sector == "all" else [sector],
                 cache,
                 WriterOptions(multi_sco=multi_sco),
                 check_zip,
                 advance,
+                seeds=seeds,
             )
         except BuildError as exc:
-            click.echo(f"course build: {exc}", err=True)
-            sys.exit(1)
+            raise click.ClickException(str(exc)) from exc
+    for warning in report.warnings:
+        click.echo(warning, err=True)
+    total = sum(p.size for p in report.packages)
+    if as_json:
+        _dump(
+            {
+                "out": str(out),
+                "built": len(report.rebuilt),
+                "unchanged": len(report.packages) - len(report.rebuilt),
+                "bytes": total,
+                "seconds": round(report.seconds, 3),
+                "warnings": report.warnings,
+                "packages": [
+                    {
+                        "package": p.path.name,
+                        "format": p.format,
+                        "lang": p.lang,
+                        "sector": p.sector,
+                        "bytes": p.size,
+                        "media_bytes": p.media_bytes,
+                        "rebuilt": p.rebuilt,
+                    }
+                    for p in report.packages
+                ],
+            }
+        )
+        return
     table = Table(title=f"{len(report.packages)} packages in {out}")
     for column in ("package", "size", "media", "status", "time"):
         table.add_column(column, justify="left" if column in ("package", "status") else "right")
@@ -223,7 +385,6 @@ def build(
         )
     console = Console(width=110)
     console.print(table)
-    total = sum(p.size for p in report.packages)
     console.print(
         f"{len(report.rebuilt)} built, {len(report.packages) - len(report.rebuilt)} unchanged; "
         f"{total / 1e6:.1f} MB in all; {report.seconds:.2f} s"
@@ -231,14 +392,9 @@ def build(
 
 
 @main.command()
-@click.argument("packages", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--schemas",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Folder of official XSDs (default ../shared/schemas or $GSOG_SCHEMAS).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
+@click.argument("packages", nargs=-1, required=True, type=PATH)
+@schemas_option
+@json_option
 def validate(packages: tuple[Path, ...], schemas: Path | None, as_json: bool) -> None:
     """Validate SCORM 1.2, SCORM 2004, cmi5 or xAPI package zips; exit 1 unless all are valid.
 
@@ -248,13 +404,14 @@ def validate(packages: tuple[Path, ...], schemas: Path | None, as_json: bool) ->
 
     reports = [check_package(package, schemas) for package in packages]
     if as_json:
-        click.echo(json.dumps([r.as_dict() for r in reports], indent=2, ensure_ascii=False))
+        _dump([r.as_dict() for r in reports])
     else:
         for report in reports:
             for problem in report.problems:
                 click.echo(problem.format(), err=True)
             click.echo(report.summary())
-    sys.exit(0 if all(r.valid for r in reports) else 1)
+    if not all(r.valid for r in reports):
+        raise click.exceptions.Exit(1)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ from builder.typography import typeset
 from builder.variants import CompiledVariant, PackageFile
 
 PLAYER_DIR = Path(__file__).resolve().parent.parent / "player"
-FORMATS = ("scorm12", "scorm2004", "cmi5", "xapi")
 LAUNCH_FILE = "index.html"
 
 #: The launch page's text for browsers without JavaScript (the player's strings need the player).

@@ -272,10 +272,7 @@ def compile_variant(course: Course, variant: Variant, cache: Path) -> CompiledVa
         "units": {},
     }
     for module in content["modules"]:
-        # the sector's own case comes first among the cases; the others are extras
-        module["units"].sort(
-            key=lambda uid: 0 if getattr(units[uid], "sector", variant.sector) == variant.sector else 1
-        )
+        # units stay in the author's order: the sector's own case is marked ``main``, not moved
         for unit_id in module["units"]:
             content["units"][unit_id] = _unit(course, units[unit_id], variant, cache, media)
     # typography last, over the whole document, so no text field (now or added later) is missed

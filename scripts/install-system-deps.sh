@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages the builder and its tests need, if missing.
 # ffmpeg + espeak-ng + DejaVu fonts render the draft videos (course media);
-# chromium runs the player tests (Playwright drives /usr/bin/chromium); zip is
+# chromium runs the player tests (Playwright drives /usr/bin/chromium); npm
+# (with nodejs) installs package-lock.json; zip is
 # the baseline of the build benchmark; postgresql is the LRS's second database
 # (tests/lrs/conftest.py runs a throw-away server from its binaries).
 set -euo pipefail
@@ -14,6 +15,8 @@ if [ "${GSOG_WITH_BROWSER:-1}" = "1" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
 fi
 command -v zip >/dev/null 2>&1 || need+=(zip)
+# npm ci installs the official SCORM XSDs (course validate) and the player tests' LMS runtimes.
+command -v npm >/dev/null 2>&1 || need+=(npm)
 # PostgreSQL server binaries: tests/lrs start a throw-away server from them.
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 

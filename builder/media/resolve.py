@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +16,11 @@ from builder.model.units import VideoUnit
 
 
 def default_cache(root: Path) -> Path:
-    """Draft cache: ``$GSOG_MEDIA_CACHE`` or ``.cache/media`` beside course_src (git-ignored)."""
-    env = os.environ.get("GSOG_MEDIA_CACHE")
-    return Path(env) if env else root.resolve().parent / ".cache" / "media"
+    """Draft cache: ``.cache/media`` beside course_src (git-ignored).
+
+    ``course --cache`` (or ``$GSOG_MEDIA_CACHE``, read by the CLI) chooses another folder.
+    """
+    return root.resolve().parent / ".cache" / "media"
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,15 @@ def render_missing(
     cache: Path,
     jobs: int = 2,
     on_done: Callable[[RenderOutcome], None] | None = None,
+    units: Iterable[VideoUnit] | None = None,
 ) -> list[RenderOutcome]:
-    """Render every draft that is not cached yet, and recordings' posters, ``jobs`` at a time."""
-    tasks: list[tuple[VideoUnit, str]] = [(u, lang) for u in video_units(course) for lang in languages]
+    """Render every draft that is not cached yet, and recordings' posters, ``jobs`` at a time.
+
+    ``units`` narrows the work to those units (default: every clip and case),
+    so ``course media`` can render the valid ones while others still have errors.
+    """
+    chosen = list(video_units(course) if units is None else units)
+    tasks: list[tuple[VideoUnit, str]] = [(u, lang) for u in chosen for lang in languages]
     if not all(media_for(course, u, lang, cache).ready() for u, lang in tasks):
         require_tools()
 

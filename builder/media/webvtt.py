@@ -16,6 +16,12 @@ MAX_CUES = 10_000
 
 _TIMESTAMP = r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})"
 _TIMING = re.compile(rf"^{_TIMESTAMP}[ \t]+-->[ \t]+{_TIMESTAMP}(?:[ \t]+(.*))?$")
+#: What may follow a ``<`` in cue text: a cue span tag (opening or closing) or a timestamp.
+#: Anything else makes the browser read the rest of the line up to the next ``>`` as a tag and drop it.
+_CUE_TAG = re.compile(r"</?(?:c|i|b|u|ruby|rt|v|lang)(?=[.\t >/])[^>\n]*>|<[0-9][0-9:.]*>")
+#: A character reference the WebVTT parser decodes; any other ``&`` is a raw ampersand.
+_CHAR_REF = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*;|#[0-9]+;|#[xX][0-9A-Fa-f]+;)")
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,8 @@ def check_webvtt(text: str) -> list[tuple[int, str]]:
                 problems.append(
                     (block_start + offset + 1, "cue text must not contain '-->'; separate cues with a blank line")
                 )
+            else:
+                problems.extend((block_start + offset + 1, message) for message in _raw_characters(payload))
         seen_cue = True
         cues += 1
         if cues > MAX_CUES:
@@ -107,6 +115,27 @@ def check_webvtt(text: str) -> list[tuple[int, str]]:
     if not seen_cue:
         problems.append((1, "captions file has no cues"))
     return problems
+
+
+def _raw_characters(payload: str) -> list[str]:
+    """Unescaped ``<`` or ``&`` in one line of cue text.
+
+    A browser takes a stray ``<`` as the start of a tag and hides the text
+    after it ("score < 3 op" shows as "score "), so it must be ``&lt;``.
+    """
+    found: list[str] = []
+    for match in re.finditer(r"[<&]", payload):
+        at = match.start()
+        if payload[at] == "<" and not _CUE_TAG.match(payload, at):
+            found.append(f"raw '<' in cue text at column {at + 1}; write '&lt;' (browsers hide the text after it)")
+        elif payload[at] == "&" and not _CHAR_REF.match(payload, at):
+            found.append(f"raw '&' in cue text at column {at + 1}; write '&amp;'")
+    return found
+
+
+def escape_cue_text(text: str) -> str:
+    """Cue text with ``&``, ``<`` and ``>`` written as character references, as WebVTT requires."""
+    return re.sub(r"[&<>]", lambda m: _ESCAPES[m.group()], text)
 
 
 def timestamp(seconds: float) -> str:
@@ -119,9 +148,15 @@ def timestamp(seconds: float) -> str:
 
 
 def write_webvtt(cues: list[Cue]) -> str:
-    """Serialise cues; a cue with a ``voice`` gets a ``<v Name>`` span."""
+    """Serialise cues; a cue with a ``voice`` gets a ``<v Name>`` span.
+
+    Text and voice are escaped: cue text is markup, so an author's ``<`` or
+    ``&`` would otherwise be read as the start of a tag or reference.
+    """
     out = ["WEBVTT", ""]
     for number, cue in enumerate(cues, start=1):
-        text = cue.text if cue.voice is None else f"<v {cue.voice}>{cue.text}"
+        text = escape_cue_text(cue.text)
+        if cue.voice is not None:
+            text = f"<v {escape_cue_text(cue.voice)}>{text}"
         out += [str(number), f"{timestamp(cue.start)} --> {timestamp(cue.end)}", text, ""]
     return "\n".join(out)

@@ -39,8 +39,6 @@ FILE_KINDS: tuple[FileKind, ...] = (
     FileKind("referrals", "referrals.yaml", ReferralList, False, "referral list"),
 )
 
-#: Units a module may list, by the file kind that defines them.
-UNIT_KINDS = ("clip", "case", "reflection", "assessment", "evaluation", "factsheet", "glossary", "referrals")
 
 
 @dataclass

@@ -5,7 +5,7 @@ reaches the XML parser and a malformed manifest never reaches the rule checks:
 
 * :mod:`builder.validate.zipsafe` - the zip itself (zip slip, symlinks, bombs, corruption);
 * :mod:`builder.validate.xmlread` - parsing the manifest without network, DTDs or entities;
-* :mod:`builder.validate.xsd` - the official XSDs from the shared schemas folder;
+* :mod:`builder.validate.xsd` - the official XSDs, installed by `npm ci` (or a schemas folder);
 * :mod:`builder.validate.semantics` - rules an XSD cannot express (references, files, ranges, IRIs);
 * :mod:`builder.validate.package` - format detection and the public entry points.
 """

@@ -1,8 +1,51 @@
-"""The package formats ``course validate`` knows, and the XML namespaces that identify them."""
+"""The package formats ``course validate`` knows, and the XML namespaces that identify them.
+
+The namespaces themselves are spec facts defined once in :mod:`builder.spec`
+(the writers use the same constants); they are re-exported here for the
+validator's modules.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from builder.spec import (
+    ADLCP_12,
+    ADLCP_2004,
+    ADLNAV_2004,
+    ADLSEQ_2004,
+    CMI5,
+    IMSCP_12,
+    IMSCP_2004,
+    IMSMD_12,
+    IMSSS,
+    LOM,
+    SCORM_12_VERSION,
+    TINCAN,
+    XML,
+)
+
+__all__ = [
+    "ADLCP_12",
+    "ADLCP_2004",
+    "ADLNAV_2004",
+    "ADLSEQ_2004",
+    "CMI5",
+    "IMSCP_12",
+    "IMSCP_2004",
+    "IMSMD_12",
+    "IMSSS",
+    "LOM",
+    "MANIFEST_NAMES",
+    "PREFIXES",
+    "SCORM_12_VERSION",
+    "SCORM_2004_EDITIONS",
+    "TINCAN",
+    "XML",
+    "PackageFormat",
+    "qualified",
+    "short_name",
+]
 
 
 class PackageFormat(StrEnum):
@@ -13,21 +56,6 @@ class PackageFormat(StrEnum):
     CMI5 = "cmi5"
     TINCAN = "xAPI (TinCan)"
 
-
-IMSCP_12 = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
-ADLCP_12 = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
-IMSMD_12 = "http://www.imsglobal.org/xsd/imsmd_rootv1p2p1"
-
-IMSCP_2004 = "http://www.imsglobal.org/xsd/imscp_v1p1"
-ADLCP_2004 = "http://www.adlnet.org/xsd/adlcp_v1p3"
-ADLSEQ_2004 = "http://www.adlnet.org/xsd/adlseq_v1p3"
-ADLNAV_2004 = "http://www.adlnet.org/xsd/adlnav_v1p3"
-IMSSS = "http://www.imsglobal.org/xsd/imsss"
-LOM = "http://ltsc.ieee.org/xsd/LOM"
-
-CMI5 = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
-TINCAN = "http://projecttincan.com/tincan.xsd"
-XML = "http://www.w3.org/XML/1998/namespace"
 
 PREFIXES = {
     IMSCP_12: "imscp",
@@ -62,8 +90,6 @@ SCORM_2004_EDITIONS = {
 Only the 4th edition XSDs are in the schemas folder; they accept what the
 earlier editions allowed, so every edition is validated against them.
 """
-
-SCORM_12_VERSION = "1.2"
 
 
 def qualified(namespace: str, name: str) -> str:

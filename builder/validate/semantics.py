@@ -422,11 +422,39 @@ def tincan_activities(m: Manifest) -> Iterator[Finding]:
 
 TINCAN_RULES: list[Rule] = [tincan_structure, tincan_activities]
 
+# --- every format ------------------------------------------------------------------------------------------------
+
+TITLE_ELEMENTS = ("title", "name")
+"""Local names of the elements that title something: IMS/LOM/cmi5 ``<title>``, TinCan ``<name>``."""
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def empty_titles(m: Manifest) -> Iterator[Finding]:
+    """Titles have text: the schemas accept ``<string language="fr"></string>``, but an LMS then lists a blank course.
+
+    A title made of language strings (LOM ``<string>``, cmi5 ``<langstring>``)
+    is checked string by string, so the finding names the empty language.
+    """
+    for element in m.root.iter():
+        if _local(element) not in TITLE_ELEMENTS:
+            continue
+        strings = [child for child in element if isinstance(child.tag, str)]
+        for text_element in strings or [element]:
+            if "".join(str(text) for text in text_element.itertext()).strip():
+                continue
+            lang = text_element.get("language") or text_element.get("lang") or text_element.get(qualified(XML, "lang"))
+            which = f" ({shown(lang)})" if lang else ""
+            yield m.at(text_element, f"<{_local(element)}>{which} is empty; every title needs its text")
+
+
 RULES: dict[PackageFormat, list[Rule]] = {
-    PackageFormat.SCORM_12: ims_rules(SCORM_12),
-    PackageFormat.SCORM_2004: ims_rules(SCORM_2004),
-    PackageFormat.CMI5: CMI5_RULES,
-    PackageFormat.TINCAN: TINCAN_RULES,
+    PackageFormat.SCORM_12: [*ims_rules(SCORM_12), empty_titles],
+    PackageFormat.SCORM_2004: [*ims_rules(SCORM_2004), empty_titles],
+    PackageFormat.CMI5: [*CMI5_RULES, empty_titles],
+    PackageFormat.TINCAN: [*TINCAN_RULES, empty_titles],
 }
 
 

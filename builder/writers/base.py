@@ -13,9 +13,6 @@ from lxml import etree
 
 from builder.variants import CompiledVariant
 
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
-XML_NS = "http://www.w3.org/XML/1998/namespace"
-
 
 class PackageWriter(Protocol):
     """Writes the manifest (and any extra metadata files) of one format."""

@@ -18,11 +18,10 @@ from typing import Any
 from lxml import etree
 
 from builder.payload import LAUNCH_FILE
+from builder.spec import CMI5 as NS
 from builder.variants import CompiledVariant
 from builder.writers.base import WriterOptions, course_iri, goal_iri, module_iri, post_test, serialise
 from builder.writers.lom import ieee_lom
-
-NS = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
 
 
 def _text(parent: Any, tag: str, text: str, lang: str) -> None:

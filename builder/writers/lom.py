@@ -12,12 +12,12 @@ from typing import Any
 from lxml import etree
 
 from builder.model.base import pick
+from builder.spec import IMSMD_12 as IMSMD_NS
+from builder.spec import LOM as LOM_NS
+from builder.spec import XML as XML_NS
 from builder.typography import typeset
 from builder.variants import CompiledVariant
-from builder.writers.base import XML_NS, course_iri
-
-LOM_NS = "http://ltsc.ieee.org/xsd/LOM"
-IMSMD_NS = "http://www.imsglobal.org/xsd/imsmd_rootv1p2p1"
+from builder.writers.base import course_iri
 
 
 def _facts(compiled: CompiledVariant) -> dict[str, Any]:

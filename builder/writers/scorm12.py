@@ -9,12 +9,14 @@ from __future__ import annotations
 from lxml import etree
 
 from builder.payload import LAUNCH_FILE
+from builder.spec import ADLCP_12 as ADLCP
+from builder.spec import IMSCP_12 as CP
+from builder.spec import IMSMD_12 as IMSMD_NS
+from builder.spec import SCORM_12_VERSION, XSI
 from builder.variants import CompiledVariant
-from builder.writers.base import XSI, WriterOptions, identifier, package_name, post_test, serialise
-from builder.writers.lom import IMSMD_NS, imsmd_lom
+from builder.writers.base import WriterOptions, identifier, package_name, post_test, serialise
+from builder.writers.lom import imsmd_lom
 
-CP = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
-ADLCP = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
 SCHEMA_LOCATION = f"{CP} imscp_rootv1p1p2.xsd {IMSMD_NS} imsmd_rootv1p2p1.xsd {ADLCP} adlcp_rootv1p2.xsd"
 
 
@@ -36,7 +38,7 @@ class Scorm12Writer:
         root.set(f"{{{XSI}}}schemaLocation", SCHEMA_LOCATION)
         metadata = etree.SubElement(root, f"{{{CP}}}metadata")
         etree.SubElement(metadata, f"{{{CP}}}schema").text = "ADL SCORM"
-        etree.SubElement(metadata, f"{{{CP}}}schemaversion").text = "1.2"
+        etree.SubElement(metadata, f"{{{CP}}}schemaversion").text = SCORM_12_VERSION
         metadata.append(imsmd_lom(compiled))
         organizations = etree.SubElement(root, f"{{{CP}}}organizations", default="org-1")
         organization = etree.SubElement(organizations, f"{{{CP}}}organization", identifier="org-1")

@@ -13,15 +13,15 @@ from typing import Any
 from lxml import etree
 
 from builder.payload import LAUNCH_FILE
+from builder.spec import ADLCP_2004 as ADLCP
+from builder.spec import ADLNAV_2004 as ADLNAV
+from builder.spec import ADLSEQ_2004 as ADLSEQ
+from builder.spec import IMSCP_2004 as CP
+from builder.spec import IMSSS, XSI
 from builder.variants import CompiledVariant
-from builder.writers.base import XSI, WriterOptions, identifier, package_name, post_test, serialise
+from builder.writers.base import WriterOptions, identifier, package_name, post_test, serialise
 from builder.writers.lom import ieee_lom
 
-CP = "http://www.imsglobal.org/xsd/imscp_v1p1"
-ADLCP = "http://www.adlnet.org/xsd/adlcp_v1p3"
-ADLSEQ = "http://www.adlnet.org/xsd/adlseq_v1p3"
-ADLNAV = "http://www.adlnet.org/xsd/adlnav_v1p3"
-IMSSS = "http://www.imsglobal.org/xsd/imsss"
 SCHEMA_LOCATION = " ".join(
     [
         f"{CP} imscp_v1p1.xsd",

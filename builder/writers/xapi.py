@@ -10,13 +10,12 @@ from __future__ import annotations
 from lxml import etree
 
 from builder.payload import LAUNCH_FILE
+from builder.spec import COURSE_ACTIVITY as COURSE_TYPE
+from builder.spec import MODULE_ACTIVITY as MODULE_TYPE
+from builder.spec import TINCAN as NS
 from builder.variants import CompiledVariant
 from builder.writers.base import WriterOptions, course_iri, module_iri, serialise
 from builder.writers.lom import ieee_lom
-
-NS = "http://projecttincan.com/tincan.xsd"
-COURSE_TYPE = "http://adlnet.gov/expapi/activities/course"
-MODULE_TYPE = "http://adlnet.gov/expapi/activities/module"
 
 
 class XapiWriter:

@@ -212,3 +212,29 @@ def test_missing_folder_is_a_clean_error(tmp_path: Path) -> None:
     run = run_check(tmp_path / "nowhere")
     assert run.exit_code == 1
     assert run.summary["errors"][0]["message"] == "course folder not found"
+
+
+def test_undeclared_language_is_one_error_at_the_languages_line(course_copy: Path) -> None:
+    course = course_copy / "course.yaml"
+    replace_once(course, "languages: [nl, fr]", "languages: [nl]")
+    run = run_check(course_copy, "--lang", "fr")
+    assert run.exit_code == 1
+    assert len(run.summary["errors"]) == 1, run.output
+    error = run.summary["errors"][0]
+    assert Path(error["file"]).name == "course.yaml" and error["field"] == "languages"
+    assert error["line"] == line_of(course, "languages: [nl]")
+    assert "'fr' is not one of the course languages (nl)" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [("version: 1.0.0", 'version: "v1.0"', "version"), ("languages: [nl, fr]", "languages: [nl, de]", "languages[1]")],
+)
+def test_invalid_course_yaml_reports_only_its_own_errors(course_copy: Path, old: str, new: str, field: str) -> None:
+    course = course_copy / "course.yaml"
+    replace_once(course, old, new)
+    run = run_check(course_copy)
+    assert run.exit_code == 1
+    assert [(Path(e["file"]).name, e["field"]) for e in run.summary["errors"]] == [("course.yaml", field)], run.output
+    assert run.summary["errors"][0]["line"] == line_of(course, new)
+    assert "text is missing" not in run.output

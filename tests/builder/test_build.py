@@ -14,13 +14,12 @@ from lxml import etree
 from builder.build import BuildError, build_packages
 from builder.cli import main
 from builder.validate.package import validate_package
-from tests.conftest import COURSE_SRC, REPO
-
-SCHEMAS = REPO.parent / "shared" / "schemas"
+from tests.conftest import COURSE_SRC
 
 
 def _validator(path: Path) -> list[str]:
-    return [p.format() for p in validate_package(path, SCHEMAS)]
+    """Validate with the XSDs a user's install finds (npm package, ../shared/schemas when present)."""
+    return [p.format() for p in validate_package(path)]
 
 
 def _digest(path: Path) -> str:
@@ -46,7 +45,7 @@ def test_full_matrix_is_40_packages_named_predictably(matrix: Path) -> None:
 
 def test_every_package_passes_course_validate(matrix: Path) -> None:
     zips = sorted(str(p) for p in matrix.glob("*.zip"))
-    result = CliRunner().invoke(main, ["validate", "--schemas", str(SCHEMAS), *zips])
+    result = CliRunner().invoke(main, ["validate", *zips])
     assert result.exit_code == 0, result.output
 
 
@@ -175,3 +174,47 @@ def test_first_invalid_package_stops_the_build_and_is_removed(media_cache: Path,
     with pytest.raises(BuildError, match="refused by test"):
         build_packages(COURSE_SRC, tmp_path, ["scorm2004"], ["nl"], None, media_cache, validate=refuse)
     assert list(tmp_path.glob("*.zip")) == []
+
+
+def test_building_an_undeclared_language_names_it_and_writes_nothing(course_copy: Path, tmp_path: Path) -> None:
+    course = course_copy / "course.yaml"
+    text = course.read_text(encoding="utf-8")
+    course.write_text(text.replace("languages: [nl, fr]", "languages: [nl]", 1), encoding="utf-8")
+    line = text.splitlines().index("languages: [nl, fr]") + 1
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(course_copy), "--lang", "fr", "--out", str(out)])
+    assert result.exit_code == 1
+    assert f"course.yaml:{line}: languages: 'fr' is not one of the course languages (nl)" in result.output
+    assert not out.exists()
+
+
+def test_building_a_sector_without_a_case_names_it_and_writes_nothing(media_cache: Path, tmp_path: Path) -> None:
+    expected = "no case for sector 'prison'.*cases for education, justice, medical, police, psychosocial"
+    with pytest.raises(BuildError, match=expected):
+        build_packages(COURSE_SRC, tmp_path / "out", sectors=["police", "prison"], cache=media_cache)
+    assert not (tmp_path / "out").exists()
+
+
+def test_build_prints_the_checks_warnings(media_cache: Path, course_copy: Path, tmp_path: Path) -> None:
+    referrals = course_copy / "referrals.yaml"
+    text = referrals.read_text(encoding="utf-8")
+    referrals.write_text(text.replace("verified_on: 2026-11-23", "verified_on: 2019-01-01", 1), encoding="utf-8")
+    args = ["build", str(course_copy), "--out", str(tmp_path), "--cache", str(media_cache)]
+    result = CliRunner().invoke(main, [*args, "--format", "xapi", "--lang", "nl", "--sector", "police"])
+    assert result.exit_code == 0, result.output
+    assert "warning: " in result.output and "referrals.yaml:" in result.output
+    assert "stale referral entry" in result.output
+
+
+def test_modules_keep_the_authors_unit_order_in_every_sector(media_cache: Path) -> None:
+    from builder.checker import check_course
+    from builder.variants import Variant, compile_variant
+
+    course = check_course(COURSE_SRC).course
+    assert course is not None
+    authored = {m.id: list(m.units) for m in course.meta.modules}
+    for sector in ("police", "medical", "education"):
+        content = compile_variant(course, Variant("nl", sector), media_cache).content  # type: ignore[arg-type]
+        assert {m["id"]: m["units"] for m in content["modules"]} == authored
+        mains = [uid for uid, unit in content["units"].items() if unit.get("main")]
+        assert mains == [f"case-{sector}"]

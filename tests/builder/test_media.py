@@ -151,3 +151,20 @@ def test_a_recorded_video_gets_its_frame_at_one_second_as_poster(
     compiled = compile_variant(report.course, Variant("nl", "police"), media_cache)
     assert compiled.content["units"]["clip-consent"]["poster"] == "media/clip-consent.jpg"
     assert PackageFile("media/clip-consent.jpg", media.poster) in compiled.media
+
+
+def test_course_media_renders_the_valid_units_despite_errors_elsewhere(media_cache: Path, course_copy: Path) -> None:
+    # two unrelated mistakes: a sector without its case, and one clip that lost a French text
+    (course_copy / "cases" / "case-justice.yaml").unlink()
+    clip = course_copy / "clips" / "clip-consent.yaml"
+    text = clip.read_text(encoding="utf-8")
+    start = text.index("\n  fr:", text.index("title:"))
+    clip.write_text(text[:start] + text[text.index("\n", start + 1) :], encoding="utf-8")
+    result = CliRunner().invoke(main, ["media", str(course_copy), "--cache", str(media_cache), "--json"])
+    assert result.exit_code == 1
+    assert "no case for sector 'justice'" in result.output and "clip-consent.yaml:" in result.output
+    assert "not rendered, fix their errors above first: clip-consent" in result.output
+    summary = json.loads(result.stdout)
+    rendered = {o["unit"] for o in summary["outcomes"]}
+    assert "clip-consent" not in rendered and summary["skipped"] == ["clip-consent"]
+    assert {"clip-gbv-and-gender", "case-police", "case-medical"} <= rendered

@@ -1,8 +1,9 @@
 """`course validate`: real-looking packages of every format pass; broken and hostile zips fail clearly.
 
 The valid packages are built here from small manifests (LOM metadata inline
-for SCORM) and validated against the official XSDs in ../shared/schemas, which
-proves the schema loading and its libxml2 workarounds. Every broken variant
+for SCORM) and validated against the official XSDs where a user's install finds
+them (the npm package, and ../shared/schemas when it is beside the repository),
+which proves the schema loading and its libxml2 workarounds. Every broken variant
 changes one thing and checks the message names the file, entry or line at fault.
 """
 
@@ -21,12 +22,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builder.cli import main
-from builder.validate import check_package, detect_format, validate_package, zipsafe
+from builder.validate import check_package, detect_format, validate_package, xsd, zipsafe
+from builder.validate.formats import PackageFormat
 from builder.validate.problems import PackageProblem
-from builder.validate.xsd import SCHEMAS_ENV, LocalSchemaResolver, default_schemas
+from builder.validate.xsd import NPM_PACKAGE, SCHEMAS_ENV, LocalSchemaResolver
 from tests.conftest import REPO
 
-SCHEMAS = REPO.parent / "shared" / "schemas"
+NPM_XSDS = REPO / "node_modules" / NPM_PACKAGE
+"""The XSDs `npm ci` installs: SCORM 1.2 and 2004 4th edition, without LOM."""
+
+SHARED_SCHEMAS = REPO.parent / "shared" / "schemas"
+"""The full official set (with IEEE LOM and cmi5), only beside a checkout that has ../shared."""
 
 
 INDEX = b"<!doctype html><title>course</title><script src='player/app.js'></script>"
@@ -201,15 +207,15 @@ def line_in(text: str, needle: str) -> int:
 
 
 def run(*args: str | Path) -> Result:
-    """``course validate ARGS --schemas SCHEMAS`` in-process; never a traceback."""
-    result = CliRunner().invoke(main, ["validate", *map(str, args), "--schemas", str(SCHEMAS)])
+    """``course validate ARGS`` in-process, with the installed XSDs; never a traceback."""
+    result = CliRunner().invoke(main, ["validate", *map(str, args)])
     assert "Traceback" not in result.output
     assert isinstance(result.exception, SystemExit | None), result.exception
     return result
 
 
 def problems(path: Path) -> list[PackageProblem]:
-    return validate_package(path, SCHEMAS)
+    return validate_package(path)
 
 
 def messages(path: Path) -> str:
@@ -228,7 +234,7 @@ def only_problem(path: Path) -> PackageProblem:
 @pytest.mark.parametrize("label", MANIFESTS)
 def test_valid_package_passes_xsd_and_rules(tmp_path: Path, label: str) -> None:
     path = package(tmp_path, label)
-    report = check_package(path, SCHEMAS)
+    report = check_package(path)
     assert report.problems == (), [p.format() for p in report.problems]
     assert report.format == label
     assert detect_format(path) == label
@@ -247,12 +253,43 @@ def test_all_valid_packages_together_exit_0_and_json_lists_each(tmp_path: Path) 
     ]
 
 
+def without_shared(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Look for XSDs as in a fresh clone: the npm package only, no ../shared/schemas, no variable."""
+    monkeypatch.delenv(SCHEMAS_ENV, raising=False)
+    monkeypatch.setattr(xsd, "default_schemas", lambda: tmp_path / "no-shared" / "schemas")
+
+
+def test_a_clone_without_shared_validates_with_the_npm_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    without_shared(monkeypatch, tmp_path)
+    for kind in (PackageFormat.SCORM_12, PackageFormat.SCORM_2004):
+        found = xsd.locate(kind)
+        assert found is not None and found[0].is_relative_to(NPM_XSDS.resolve()), found
+    for label in MANIFESTS:
+        assert problems(package(tmp_path, label, name=f"{len(label)}.zip")) == [], label
+    # the package's XSDs really validate: a stray element in the content packaging is still caught
+    path = package(tmp_path, "SCORM 2004 4th edition", edit=("<title>Module 1</title>", "<title>Module 1</title><x/>"))
+    assert "Element 'imscp:x': This element is not expected" in messages(path)
+    # no registry carries CourseStructure.xsd: cmi5.xml is left to the semantic rules, which still run
+    assert xsd.compiled_schema(PackageFormat.CMI5) is None
+    path = package(tmp_path, "cmi5", edit=('<course id="https://gsog.example.org/course">', '<course id="course-1">'))
+    assert "'course-1' is not an absolute IRI" in messages(path)
+
+
 def test_schemas_come_from_env_when_no_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(SCHEMAS_ENV, str(SCHEMAS))
-    assert default_schemas() == SCHEMAS
+    path = package(tmp_path, "SCORM 1.2")
+    monkeypatch.setenv(SCHEMAS_ENV, str(tmp_path / "nowhere"))
+    assert f"{tmp_path / 'nowhere' / 'scorm12'}" in messages(path)
     monkeypatch.delenv(SCHEMAS_ENV)
-    assert default_schemas().resolve() == SCHEMAS.resolve()
-    assert validate_package(package(tmp_path, "cmi5")) == []
+    assert problems(path) == []
+
+
+def test_a_given_schemas_folder_must_hold_every_xsd(tmp_path: Path) -> None:
+    # SCORM 1.2's files only: asking for this folder and validating cmi5 without its XSD would hide a wrong path
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "scorm12").symlink_to(NPM_XSDS / "lib/schemas/definitionFiles/scorm12edition")
+    assert validate_package(package(tmp_path, "SCORM 1.2"), tmp_path / "schemas") == []
+    found = validate_package(package(tmp_path, "cmi5"), tmp_path / "schemas")
+    assert [p.message.split(" (")[0] for p in found] == ["XSD folder for cmi5 not found"]
 
 
 def test_missing_schemas_folder_is_a_problem_not_a_crash(tmp_path: Path) -> None:
@@ -260,14 +297,17 @@ def test_missing_schemas_folder_is_a_problem_not_a_crash(tmp_path: Path) -> None
     result = CliRunner().invoke(main, ["validate", str(path), "--schemas", str(tmp_path / "nowhere")])
     assert result.exit_code == 1
     assert "XSD folder" in result.output and "nowhere" in result.output and "--schemas" in result.output
+    assert "npm ci" in result.output
 
 
-def test_resolver_never_leaves_the_schemas_folder() -> None:
-    resolver = LocalSchemaResolver(SCHEMAS)
-    assert resolver.local_path("http://www.w3.org/2001/xml.xsd") == (SCHEMAS / "scorm2004-4ed" / "xml.xsd").resolve()
+def test_resolver_never_leaves_the_formats_folder() -> None:
+    folder = (NPM_XSDS / "lib/schemas/definitionFiles/scorm20044thedition").resolve()
+    resolver = LocalSchemaResolver(folder)
+    assert resolver.local_path("http://www.w3.org/2001/xml.xsd") == folder / "xml.xsd"
+    assert resolver.local_path(str(folder / "imscp_v1p1.xsd")) == folder / "imscp_v1p1.xsd"
     assert resolver.local_path("https://example.org/evil.xsd") is None
     assert resolver.local_path("/etc/passwd") is None
-    assert resolver.local_path(str(SCHEMAS / "scorm12" / ".." / ".." / "seeds")) is None
+    assert resolver.local_path(str(folder / ".." / "scorm12edition" / "ims_xml.xsd")) is None
 
 
 # --- broken manifests, one rule each ------------------------------------------------------------------------------
@@ -360,12 +400,20 @@ def test_xsd_violation_names_line(tmp_path: Path) -> None:
         assert "Element 'imscp:bogus': This element is not expected" in problem.message
 
 
-def test_xsd_checks_inline_lom(tmp_path: Path) -> None:
-    path = package(tmp_path, "SCORM 2004 4th edition", edit=("<lom:language>nl</lom:language>", "<lom:tongue/>"))
-    expected = "Element 'lom:tongue': This element is not expected"
-    assert f":{line_in(SCORM2004, 'lom:language')}: {expected}" in messages(path)
+def test_xsd_checks_inline_metadata_scorm12(tmp_path: Path) -> None:
     path = package(tmp_path, "SCORM 1.2", edit=("<imsmd:language>nl</imsmd:language>", "<imsmd:tongue/>"))
     assert f":{line_in(SCORM12, 'imsmd:language')}: Element 'imsmd:tongue'" in messages(path)
+
+
+@pytest.mark.skipif(
+    not (SHARED_SCHEMAS / "scorm2004-4ed" / "lom.xsd").is_file(),
+    reason="no package registry carries the IEEE LOM XSD; ../shared/schemas does (CI has it)",
+)
+def test_xsd_checks_inline_lom_with_the_full_schema_set(tmp_path: Path) -> None:
+    path = package(tmp_path, "SCORM 2004 4th edition", edit=("<lom:language>nl</lom:language>", "<lom:tongue/>"))
+    expected = "Element 'lom:tongue': This element is not expected"
+    found = "\n".join(p.format() for p in validate_package(path, SHARED_SCHEMAS))
+    assert f":{line_in(SCORM2004, 'lom:language')}: {expected}" in found
 
 
 def test_cmi5_duplicate_id(tmp_path: Path) -> None:
@@ -416,7 +464,7 @@ def test_wrong_root_element_and_not_well_formed(tmp_path: Path) -> None:
     problem = only_problem(path)
     assert (problem.file, problem.line) == ("imsmanifest.xml", 3)
     assert problem.message.startswith("not well-formed XML")
-    assert check_package(path, SCHEMAS).format == "SCORM"
+    assert check_package(path).format == "SCORM"
 
 
 def test_entities_are_never_expanded(tmp_path: Path) -> None:
@@ -648,7 +696,7 @@ def test_any_manifest_gets_messages_not_an_internal_error(
     real = MANIFESTS[edit][1]
     for content in (text, real[:cut] + text + real[cut:]):
         path = make_zip(tmp_path / "fuzz.zip", {manifest: content, "index.html": INDEX})
-        report = check_package(path, SCHEMAS)
+        report = check_package(path)
         assert not any("internal error" in p.message for p in report.problems), report.problems
 
 
@@ -659,5 +707,43 @@ def test_any_bytes_get_messages_not_an_internal_error(tmp_path: Path, data: byte
     for content in (data, valid[:keep] + data + valid[keep + len(data) :]):
         path = tmp_path / "bytes.zip"
         path.write_bytes(content)
-        report = check_package(path, SCHEMAS)
+        report = check_package(path)
         assert not any("internal error" in p.message for p in report.problems), report.problems
+
+
+@pytest.mark.parametrize(
+    ("label", "old", "new", "needle", "words"),
+    [
+        ("SCORM 1.2", "<title>Module 1</title>", "<title> </title>", "<title> </title>", "<title> is empty"),
+        (
+            "SCORM 2004 4th edition",
+            '<lom:string language="nl">Gendersensitief omgaan met geweld</lom:string>',
+            '<lom:string language="nl">Gendersensitief omgaan met geweld</lom:string>'
+            '<lom:string language="fr"></lom:string>',
+            '<lom:string language="fr">',
+            "<title> (fr) is empty",
+        ),
+        (
+            "cmi5",
+            '<langstring lang="nl">Les 1</langstring>',
+            '<langstring lang="nl"></langstring>',
+            '<langstring lang="nl"></langstring>',
+            "<title> (nl) is empty",
+        ),
+        (
+            "xAPI (TinCan)",
+            '<name lang="nl">Gendersensitief omgaan met geweld</name>',
+            '<name lang="nl"></name>',
+            "<name ",
+            "<name> (nl) is empty",
+        ),
+    ],
+)
+def test_empty_titles_are_refused_at_their_line(
+    tmp_path: Path, label: str, old: str, new: str, needle: str, words: str
+) -> None:
+    name, text = MANIFESTS[label]
+    path = package(tmp_path, label, edit=(old, new))
+    edited = text.replace(old, new, 1)
+    assert f"{name}:{line_in(edited, needle)}: {words}; every title needs its text" in messages(path)
+    assert run(path).exit_code == 1

@@ -29,6 +29,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from builder.build import build_packages
+from builder.formats import FORMAT_IDS
 from builder.media.resolve import default_cache
 from tests.conftest import COURSE_SRC, REPO
 from tests.player.our_lrs import OurLrs
@@ -44,7 +45,7 @@ CHROMIUM_ARGS = [
 ]
 NODE_MODULES = REPO / "node_modules"
 LMS_PAGES = Path(__file__).parent / "lms"
-FORMATS = ("scorm12", "scorm2004", "cmi5", "xapi")
+FORMATS = FORMAT_IDS
 #: The packages the site serves, by language: every format in Dutch (packages/<format>/), and the
 #: French variant for the formats the tests need (packages-fr/<format>/); sector police for both.
 PACKAGES: dict[str, tuple[str, ...]] = {"nl": FORMATS, "fr": ("scorm2004",)}

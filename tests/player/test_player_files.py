@@ -10,9 +10,10 @@ from typing import get_args
 
 import pytest
 
+from builder.formats import FORMATS
 from builder.model.base import SECTORS
 from builder.model.reference import Region
-from builder.payload import FORMATS, PLAYER_DIR, player_script, ui_strings
+from builder.payload import PLAYER_DIR, player_script, ui_strings
 
 BUNDLE = json.loads((PLAYER_DIR / "bundle.json").read_text(encoding="utf-8"))
 SCRIPTS = [*BUNDLE["scripts"], *BUNDLE["adapters"].values(), BUNDLE["boot"]]
@@ -82,7 +83,7 @@ def test_both_languages_have_every_string_the_player_uses() -> None:
         assert set(re.findall(r"\{\w+\}", nl[key])) == set(re.findall(r"\{\w+\}", fr[key])), key
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", list(FORMATS))
 def test_the_concatenated_player_parses(fmt: str, tmp_path: Path) -> None:
     script = tmp_path / "player.js"
     script.write_bytes(player_script(fmt))

@@ -1,0 +1,36 @@
+"""Facts the e-learning specifications fix: XML namespaces and activity type IRIs.
+
+Each is defined here once. The writers that produce a manifest and the
+validator that checks one import the same constant, so a typo cannot make
+our own packages and our own validator agree on a namespace no LMS knows.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+XML: Final = "http://www.w3.org/XML/1998/namespace"
+XSI: Final = "http://www.w3.org/2001/XMLSchema-instance"
+
+# SCORM 1.2 (IMS Content Packaging 1.1.2, ADL CP 1.2, IMS Metadata 1.2.1)
+IMSCP_12: Final = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
+ADLCP_12: Final = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
+IMSMD_12: Final = "http://www.imsglobal.org/xsd/imsmd_rootv1p2p1"
+SCORM_12_VERSION: Final = "1.2"
+"""``<schemaversion>`` of a SCORM 1.2 manifest."""
+
+# SCORM 2004 4th edition (IMS CP 1.1.4, ADL CP/sequencing/navigation 1.3, IMS SS, IEEE LOM)
+IMSCP_2004: Final = "http://www.imsglobal.org/xsd/imscp_v1p1"
+ADLCP_2004: Final = "http://www.adlnet.org/xsd/adlcp_v1p3"
+ADLSEQ_2004: Final = "http://www.adlnet.org/xsd/adlseq_v1p3"
+ADLNAV_2004: Final = "http://www.adlnet.org/xsd/adlnav_v1p3"
+IMSSS: Final = "http://www.imsglobal.org/xsd/imsss"
+LOM: Final = "http://ltsc.ieee.org/xsd/LOM"
+
+# cmi5 course structure and the TinCan launch manifest
+CMI5: Final = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
+TINCAN: Final = "http://projecttincan.com/tincan.xsd"
+
+# xAPI activity types (ADL vocabulary) used in tincan.xml
+COURSE_ACTIVITY: Final = "http://adlnet.gov/expapi/activities/course"
+MODULE_ACTIVITY: Final = "http://adlnet.gov/expapi/activities/module"
