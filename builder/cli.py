@@ -1,4 +1,4 @@
-"""The ``course`` command: check, schema, media, build and validate a course.
+"""The ``course`` command: check, schema, sources, media, build and validate a course.
 
 Every command takes the course folder the same way (an optional ``SRC``
 argument, default ``course_src``, or ``$GSOG_COURSE_SRC``), and every option
@@ -14,6 +14,7 @@ group's guard prints one line instead of a traceback and exits with
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import traceback
 from collections.abc import Callable
@@ -158,6 +159,44 @@ def check(src: Path, lang: str, as_json: bool, strict: bool, seeds: Path | None)
             f"{s['referral_entries']} referral entries ({s['stale_referral_entries']} stale)"
         )
     if failed:
+        raise click.exceptions.Exit(1)
+
+
+@main.command()
+@src_argument
+@seeds_option
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Count ages up to this date (YYYY-MM-DD) instead of today.",
+)
+@json_option
+def sources(src: Path, seeds: Path | None, today: dt.datetime | None, as_json: bool) -> None:
+    """List per unit the sources it rests on and their age, oldest first: the yearly review's start.
+
+    Problems that ``course check`` finds are printed too, and make the exit code 1.
+    """
+    from builder.checker import check_course
+    from builder.model.sources import SourcesFile
+    from builder.source.review import review_sources
+
+    day = today.date() if today is not None else dt.date.today()
+    report = check_course(src, None, seeds)  # the check's own today: --today moves the review only
+    for problem in report.problems.errors:
+        click.echo(problem.format(), err=True)
+    if not any(isinstance(f.model, SourcesFile) for f in report.files):
+        raise click.ClickException("no valid sources.yaml: fix the errors above first (course check)")
+    units = review_sources(src, report.files, day)
+    if as_json:
+        _dump({"today": day.isoformat(), "units": [u.as_dict() for u in units]})
+    else:
+        for unit in units:
+            click.echo(f"{unit.unit or unit.file} ({unit.file})")
+            for s in unit.sources:
+                click.echo(f"  {s.age_days / 365.25:4.1f} y  {s.date:<10}  {s.id}: {s.title}  [{', '.join(s.notes)}]")
+        click.echo(f"{len(units)} files cite {len({s.id for u in units for s in u.sources})} sources (ages at {day})")
+    if not report.ok:
         raise click.exceptions.Exit(1)
 
 

@@ -7,29 +7,34 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 COURSE_SRC = REPO / "course_src"
 SHARED_SEEDS = REPO.parent / "shared" / "seeds"
 """The real seed documents; only beside a checkout that has ``../shared`` (CI, developers)."""
 
-_NOTE = re.compile(r"\b([0-9]{3}):([0-9]+)(?:-([0-9]+))?\b")
+_NOTE = re.compile(r"\b([a-z0-9][a-z0-9-]*):([0-9]+)(?:-([0-9]+))?\b")
 
 
 def stand_in_seeds(course: Path, folder: Path) -> Path:
-    """Seed files with exactly as many lines as ``course``'s source notes cite, one per cited seed.
+    """Source files with exactly as many lines as ``course``'s line notes cite, one per cited source.
 
     A clone without ``../shared`` has no seed documents, yet the checker's
-    line-range rule must still be proved: these blank files make every real
-    note valid and a note one line further an error, as the real seeds do.
+    line-range rule must still be proved: these blank files, named as the
+    ``file:`` of each source in ``sources.yaml``, make every real note valid
+    and a note one line further an error, as the real seeds do.
     """
+    registry = yaml.safe_load((course / "sources.yaml").read_text(encoding="utf-8"))
+    files = {s["id"]: s["file"] for s in registry["sources"] if s.get("file")}
     ends: dict[str, int] = {}
     for source in course.rglob("*.yaml"):
-        for number, start, end in _NOTE.findall(source.read_text(encoding="utf-8")):
-            ends[number] = max(ends.get(number, 0), int(end or start))
+        for source_id, start, end in _NOTE.findall(source.read_text(encoding="utf-8")):
+            if source_id in files:
+                ends[source_id] = max(ends.get(source_id, 0), int(end or start))
     folder.mkdir(parents=True, exist_ok=True)
-    for number, lines in ends.items():
-        (folder / f"{number}_stand-in.txt").write_text("\n" * lines, encoding="utf-8")
+    for source_id, lines in ends.items():
+        (folder / files[source_id]).write_text("\n" * lines, encoding="utf-8")
     return folder
 
 

@@ -28,12 +28,14 @@ GoalId = Annotated[
     Field(description="learning-goal id such as LG-K1, LG-S2 or LG-A1"),
 ]
 
-#: A note pointing at the seed document a factual claim comes from:
-#: ``"000:467-473"`` is lines 467 to 473 of ``shared/seeds/000_*.txt``.
+#: A note pointing at where a factual claim comes from: ``framework:467-473`` is
+#: lines 467 to 473 of the source ``framework`` of ``sources.yaml``;
+#: ``framework:p12`` is its page 12 (see ``builder.model.sources``).
+NOTE_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}:p?[0-9]+(-[0-9]+)?$"
 SourceRef = Annotated[
     str,
-    StringConstraints(pattern=r"^[0-9]{3}:[0-9]+(-[0-9]+)?$"),
-    Field(description="seed number and line range, e.g. '000:467-473'"),
+    StringConstraints(pattern=NOTE_PATTERN),
+    Field(description="source id from sources.yaml and lines or pages, e.g. 'framework:467-473' or 'framework:p12'"),
 ]
 
 NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
@@ -54,7 +56,7 @@ LocalizedList = Annotated[dict[Language, list[NonEmpty]], Localized()]
 
 Sources = Annotated[
     list[SourceRef],
-    Field(min_length=1, description="where the facts come from: seed:lines"),
+    Field(min_length=1, description="where the facts come from: source-id:lines or source-id:pPAGES"),
 ]
 
 

@@ -11,6 +11,7 @@ from builder.model.assessment import Assessment, Item, ItemBankFile
 from builder.model.base import Sector
 from builder.model.course import CourseFile, LearningGoal, LearningGoalsFile, Module
 from builder.model.reference import EvaluationForm, Factsheet, Glossary, ReferralList
+from builder.model.sources import SourcesFile
 from builder.model.units import Case, KnowledgeClip, Reflection
 
 
@@ -37,8 +38,8 @@ FILE_KINDS: tuple[FileKind, ...] = (
     FileKind("factsheet", "factsheets/*.yaml", Factsheet, False, "factsheet"),
     FileKind("glossary", "glossary.yaml", Glossary, False, "glossary"),
     FileKind("referrals", "referrals.yaml", ReferralList, False, "referral list"),
+    FileKind("sources", "sources.yaml", SourcesFile, True, "source registry: the documents notes cite"),
 )
-
 
 
 @dataclass

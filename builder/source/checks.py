@@ -2,7 +2,7 @@
 
 pydantic checks each file's shape; these checks need the whole course (does
 goal LG-K9 exist? is there a case for every sector?) or the disk (does the
-captions file parse? does the seed have line 900?).
+captions file parse? does the source's file have line 900?).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import difflib
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 from builder.media.recorded import CAPTION_SUFFIX, VIDEO_SUFFIXES, recorded_captions, recorded_video
 from builder.media.webvtt import check_webvtt
@@ -20,6 +21,7 @@ from builder.model.base import SECTORS
 from builder.model.catalog import Course
 from builder.model.course import AIMS, GOAL_PREFIX, CourseFile, LearningGoalsFile
 from builder.model.reference import EvaluationForm, Glossary, ReferralList
+from builder.model.sources import SourcesFile, parse_note
 from builder.model.units import VideoUnit
 from builder.source.loader import SourceFile
 from builder.source.messages import field_path
@@ -86,6 +88,8 @@ def check_ids(files: list[SourceFile], problems: ProblemList) -> None:
             groups.append(("terms", [t.id for t in model.terms]))
         if isinstance(model, ReferralList):
             groups.append(("entries", [e.id for e in model.entries]))
+        if isinstance(model, SourcesFile):
+            groups.append(("sources", [s.id for s in model.sources]))
         if isinstance(model, EvaluationForm):
             for group in ("likert_items", "competence_items", "open_questions"):
                 groups.append((group, [q.id for q in getattr(model, group)]))
@@ -327,26 +331,74 @@ def stale_referrals(course: Course, files: list[SourceFile], today: dt.date, pro
 
 
 def check_sources(files: list[SourceFile], seeds: Path | None, problems: ProblemList) -> None:
-    """Each source note must point at lines that exist in a seed document."""
-    if seeds is None or not seeds.is_dir():
-        where = f" ({seeds})" if seeds else ""
-        problems.warning(seeds or Path("seeds"), 0, "", f"seed folder not found{where}; source notes were not verified")
+    """Each source note must name a source of ``sources.yaml`` and lines its file has.
+
+    Line ranges are verified where the source's ``file:`` can be read from the
+    sources folder ``seeds``; where it cannot (a clone without ``../shared``),
+    that is one warning per source, not an error: the notes may well be right.
+    Without a valid ``sources.yaml`` its own errors stand alone, since every
+    note would otherwise be reported as unknown.
+    """
+    registry = next((f for f in files if isinstance(f.model, SourcesFile)), None)
+    if registry is None:
         return
+    sources = cast(SourcesFile, registry.model).sources
+    by_id = {source.id: source for source in sources}
+    notes = [(f, loc, parse_note(note)) for f in files for loc, note in source_notes(f.model)]
+    cited = Counter(note.source for _, _, note in notes if not note.pages)
+    folder_missing = seeds is None or not seeds.is_dir()
     lengths: dict[str, int] = {}
-    for seed in seeds.glob("[0-9][0-9][0-9]_*.txt"):
-        with seed.open("rb") as handle:
-            lengths[seed.name[:3]] = sum(1 for _ in handle)
-    for f in files:
-        for loc, note in source_notes(f.model):
-            number, _, lines = note.partition(":")
-            first, _, last = lines.partition("-")
-            start, end = int(first), int(last or first)
-            if number not in lengths:
-                problems.error(f.path, f.line_of(loc), field_path(loc), f"no seed document {number}_*.txt in {seeds}")
-            elif not 1 <= start <= end <= lengths[number]:
-                problems.error(
-                    f.path,
-                    f.line_of(loc),
-                    field_path(loc),
-                    f"lines {lines} are outside seed {number} (1-{lengths[number]}) or reversed",
-                )
+    for index, source in enumerate(sources):
+        if source.file is None or not cited[source.id]:
+            continue
+        line = registry.line_of(("sources", index, "file"))
+        where = f"sources[{index}].file"
+        target = seeds / source.file if seeds is not None else Path(source.file)
+        if folder_missing:
+            continue
+        if not target.is_file():
+            problems.warning(
+                registry.path,
+                line,
+                where,
+                f"'{source.file}' is not in {seeds}; "
+                f"{cited[source.id]} line notes citing '{source.id}' were not verified",
+            )
+            continue
+        with target.open("rb") as handle:
+            lengths[source.id] = sum(1 for _ in handle)
+    if folder_missing and cited:
+        where = f" ({seeds})" if seeds else ""
+        problems.warning(
+            seeds or registry.path,
+            0,
+            "",
+            f"seed folder not found{where}; line ranges of source notes were not verified "
+            "(give the sources folder with --seeds or $GSOG_SEEDS)",
+        )
+    for f, loc, note in notes:
+        line, field_name = f.line_of(loc), field_path(loc)
+        cited_source = by_id.get(note.source)
+        if cited_source is None:
+            close = difflib.get_close_matches(note.source, list(by_id), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"add it to {registry.path.name}"
+            problems.error(f.path, line, field_name, f"unknown source '{note.source}'; {hint}")
+        elif note.first < 1 or note.first > note.last:
+            what = "pages" if note.pages else "lines"
+            problems.error(f.path, line, field_name, f"{what} {note.span} are reversed or start at 0")
+        elif not note.pages and cited_source.file is None:
+            problems.error(
+                f.path,
+                line,
+                field_name,
+                f"source '{cited_source.id}' has no 'file:' to count lines in; cite a page ('{cited_source.id}:p12') "
+                f"or give it a 'file:' in {registry.path.name}",
+            )
+        elif not note.pages and note.source in lengths and note.last > lengths[note.source]:
+            problems.error(
+                f.path,
+                line,
+                field_name,
+                f"lines {note.span} are past the end of '{cited_source.file}' of source '{cited_source.id}' "
+                f"({lengths[note.source]} lines)",
+            )

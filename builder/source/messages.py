@@ -15,7 +15,9 @@ from builder.source.yaml_tree import Loc
 PATTERN_HINTS = {
     r"^[a-z0-9][a-z0-9-]{0,62}$": "lowercase letters, digits and '-' (at most 63), e.g. 'clip-consent'",
     r"^LG-[KSA][0-9]{1,2}$": "a learning-goal id such as LG-K1, LG-S2 or LG-A1",
-    r"^[0-9]{3}:[0-9]+(-[0-9]+)?$": "a source note 'seed:lines' such as '000:467-473'",
+    r"^[a-z0-9][a-z0-9-]{0,62}:p?[0-9]+(-[0-9]+)?$": "a source note 'source-id:lines' or 'source-id:pPAGE' "
+    "such as 'framework:467-473' or 'framework:p12'",
+    r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$": "a date YYYY-MM-DD, or YYYY-MM or YYYY when the day is not known",
     r"^[0-9]+\.[0-9]+\.[0-9]+$": "a version such as 1.0.0",
     r"^\+?[0-9][0-9 ]{2,19}$": "a phone number of digits and spaces, e.g. '0800 30 030' or '+32 2 000 00 00'",
 }

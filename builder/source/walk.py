@@ -49,11 +49,12 @@ def _walk(value: Any, annotation: Any, metadata: tuple[Any, ...], loc: Loc) -> I
 
 
 def source_notes(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
-    """Yield ``(loc, "000:12-20")`` for every source note in the model."""
+    """Yield ``(loc, "framework:12-20")`` for every source note in the model."""
     for name in type(model).model_fields:
         value = getattr(model, name)
         here = loc + (name,)
-        if name == "sources" and isinstance(value, list):
+        if name == "sources" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            # a unit's notes; sources.yaml's own ``sources:`` list holds Source entries, not notes
             for index, note in enumerate(value):
                 yield here + (index,), note
         elif isinstance(value, BaseModel):

@@ -159,9 +159,9 @@ def test_source_note_outside_the_seed(course_copy: Path) -> None:
     text = clip.read_text(encoding="utf-8")
     start = text.index('sources: ["') + len('sources: ["')
     end = text.index('"', start)
-    clip.write_text(text[:start] + "000:99999-100000" + text[end:], encoding="utf-8")
+    clip.write_text(text[:start] + "framework:99999-100000" + text[end:], encoding="utf-8")
     error = _only_error(run_check(course_copy), clip)
-    assert "outside seed 000" in error["message"]
+    assert "past the end of" in error["message"] and "framework" in error["message"]
 
 
 def test_single_choice_needs_exactly_one_correct_option(course_copy: Path) -> None:

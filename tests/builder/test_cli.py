@@ -15,7 +15,7 @@ from tests.conftest import COURSE_SRC, SEEDS
 
 #: Each shared option, its variable, and the commands that take it.
 SHARED = {
-    "--seeds": ("GSOG_SEEDS", ["check", "media", "build"]),
+    "--seeds": ("GSOG_SEEDS", ["check", "sources", "media", "build"]),
     "--cache": ("GSOG_MEDIA_CACHE", ["media", "build"]),
     "--schemas": ("GSOG_SCHEMAS", ["build", "validate"]),
 }
@@ -50,7 +50,8 @@ def test_seeds_variable_reaches_the_check(course_copy: Path) -> None:
 def test_build_passes_seeds_on_to_its_check(course_copy: Path, tmp_path: Path) -> None:
     # a note past the end of its seed document is an error only when the seeds are read
     clip = course_copy / "clips" / "clip-consent.yaml"
-    clip.write_text(clip.read_text(encoding="utf-8").replace('"000:563-564"', '"000:9990-9999"'), encoding="utf-8")
+    text = clip.read_text(encoding="utf-8")
+    clip.write_text(text.replace('"framework:563-564"', '"framework:9990-9999"'), encoding="utf-8")
     assert CliRunner().invoke(main, ["check", str(course_copy)]).exit_code == 0  # no seeds: a warning only
     result = CliRunner().invoke(
         main, ["build", str(course_copy), "--out", str(tmp_path / "out"), "--seeds", str(SEEDS)]
