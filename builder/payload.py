@@ -14,6 +14,7 @@ the package's language before any script runs.
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import json
 import string
@@ -23,6 +24,7 @@ from typing import Any
 
 from builder.typography import typeset
 from builder.variants import CompiledVariant, PackageFile
+from lrs.xapi.profile import EXTENSIONS, player_vocabulary
 
 PLAYER_DIR = Path(__file__).resolve().parent.parent / "player"
 LAUNCH_FILE = "index.html"
@@ -79,14 +81,52 @@ def launch_page(compiled: CompiledVariant) -> bytes:
     return page.encode("utf-8")
 
 
+def package_version(compiled: CompiledVariant, fmt: str) -> str:
+    """Which build of a package: ``<course version>+<12 hex digits of SHA-256 of player and content>``.
+
+    Reproducible (same sources, same value), and different whenever what the
+    learner sees or what the player does differs, which the course version
+    alone does not promise.
+    """
+    digest = hashlib.sha256(player_script(fmt) + b"\0" + compiled.content_json.encode("utf-8")).hexdigest()
+    return f"{compiled.content['course']['version']}+{digest[:12]}"
+
+
+def learner_context(compiled: CompiledVariant, fmt: str) -> dict[str, Any]:
+    """Our xAPI profile's vocabulary for the player, with the learner context known at build time.
+
+    The IRIs come from :mod:`lrs.xapi.profile` (defined there once, served as
+    the profile); the player adds ``build`` to every statement and takes the
+    ``launch`` fields from the launch.
+    """
+    course = compiled.content["course"]
+    values = {
+        "sector": compiled.variant.sector,
+        "language": compiled.variant.lang,
+        "course": course["id"],
+        "course-version": course["version"],
+        "package-format": fmt,
+        "package-version": package_version(compiled, fmt),
+    }
+    build = [e.name for e in EXTENSIONS if e.source == "build"]
+    if sorted(values) != sorted(build):  # a new build-time extension needs its value here
+        raise RuntimeError(f"learner context: the profile's build-time extensions are {build}, not {sorted(values)}")
+    return {**player_vocabulary(), "build": values}
+
+
 def content_script(compiled: CompiledVariant, fmt: str) -> bytes:
-    """``content/course.js``: content, strings and format as globals (works from file:// too)."""
+    """``content/course.js``: content, strings, format and profile vocabulary as globals (works from file:// too).
+
+    The profile is not typeset: IRIs and codes must reach statements byte for byte.
+    """
     lang = compiled.variant.lang
     strings = json.dumps(typeset(ui_strings(lang), lang), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    profile = json.dumps(learner_context(compiled, fmt), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     text = (
         f"window.GSOG_FORMAT={json.dumps(fmt)};\n"
         f"window.GSOG_STRINGS={strings};\n"
         f"window.GSOG_CONTENT={compiled.content_json};\n"
+        f"window.GSOG_PROFILE={profile};\n"
     )
     return text.encode("utf-8")
 

@@ -18,10 +18,11 @@ BLUEPRINTS = (
     "cmi5",
     "ops",
     "preview",
+    "profile",
 )
 
 #: Blueprints served at the root, not under the xAPI prefix.
-ROOT_BLUEPRINTS = {"ops", "preview"}
+ROOT_BLUEPRINTS = {"ops", "preview", "profile"}
 
 
 def register_blueprints(app: Flask) -> None:

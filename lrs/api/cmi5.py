@@ -75,6 +75,7 @@ from lrs.xapi.cmi5_rules import (
     move_on_met,
 )
 from lrs.xapi.documents import DocumentError, etag_for, parse_agent, parse_iri, parse_registration
+from lrs.xapi.profile import launch_context_problem, launch_extensions
 from lrs.xapi.statements import prepare
 from lrs.xapi.versions import V1
 
@@ -114,7 +115,7 @@ def _iri(value: str | None, name: str) -> str:
 
 def _launch_data(body: dict[str, Any], activity_id: str, session_id: str, launch_mode: str) -> dict[str, Any]:
     """The ``LMS.LaunchData`` document for one launch (cmi5 §10.2)."""
-    context: dict[str, Any] = {"extensions": {SESSION_EXTENSION: session_id}}
+    context: dict[str, Any] = {"extensions": {**_learner_context(body), SESSION_EXTENSION: session_id}}
     publisher_id = _optional_str(body, "publisherId")
     if publisher_id is not None:
         _iri(publisher_id, "publisherId")
@@ -132,6 +133,21 @@ def _launch_data(body: dict[str, Any], activity_id: str, session_id: str, launch
         if value is not None:
             data[name] = value
     return data
+
+
+def _learner_context(body: Mapping[str, Any]) -> dict[str, str]:
+    """The launch's ``learnerContext`` as our context extensions (organisation, region, role, level).
+
+    They go into the contextTemplate, so every statement of the session
+    carries them (cmi5 10.2.1.0-6); absent keys stay absent, never guessed.
+    """
+    value = body.get("learnerContext")
+    if value is None:
+        return {}
+    problem = launch_context_problem(value)
+    if problem is not None:
+        raise _bad(problem)
+    return launch_extensions(value)
 
 
 def _move_on(body: Mapping[str, Any]) -> str:
@@ -555,7 +571,10 @@ def create() -> Response:
     has the full ``url``), ``languagePreference`` / ``audioPreference`` (written
     to the learner's cmi5LearnerPreferences) and ``course`` (``id``,
     ``publisherId``, ``aus`` with activityId and moveOn: the LRS then records
-    the course's satisfied statement when every AU met its moveOn).
+    the course's satisfied statement when every AU met its moveOn), and
+    ``learnerContext`` (``organisation``, ``region``, ``role``, ``level``:
+    codes, never personal data; written into the contextTemplate as our
+    profile's extensions, :mod:`lrs.xapi.profile`).
     A registration belongs to one actor; a launch in a registration
     abandons its sessions still open.
     """

@@ -29,6 +29,7 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 from lrs.auth import CHALLENGE, current_principal
 from lrs.config import LrsConfig
 from lrs.store.interface import Store
+from lrs.xapi.profile import PROFILE_PATH
 from lrs.xapi.versions import SUPPORTED
 
 bp = Blueprint("ops", __name__)
@@ -100,7 +101,7 @@ def health() -> Response:
 
 @bp.route("/openapi.json", methods=["GET"])
 def openapi() -> Response:
-    """The OpenAPI 3.1 document of the non-xAPI endpoints."""
+    """The OpenAPI 3.1 document of every endpoint, xAPI included."""
     cfg: LrsConfig = current_app.config["LRS"]
     return _json(openapi_document(cfg.xapi_prefix))
 
@@ -485,6 +486,16 @@ def openapi_document(xapi_prefix: str) -> dict[str, Any]:
                     "summary": "This document",
                     "operationId": "openapi",
                     "responses": {"200": {"description": "OpenAPI 3.1", "content": {json_content: {}}}},
+                }
+            },
+            PROFILE_PATH: {
+                "get": {
+                    "summary": "The xAPI Profile (JSON-LD) of the learner context extensions",
+                    "operationId": "profile",
+                    "responses": {
+                        "200": {"description": "xAPI Profile 1.0", "content": {"application/ld+json": {}}},
+                        "304": {"description": "Not modified (If-None-Match)"},
+                    },
                 }
             },
             **_xapi_paths(xapi_prefix),

@@ -79,7 +79,12 @@
       activityId: p.activityId, agent: JSON.stringify(actor), registration: p.registration, stateId,
     });
 
-    /** The context of every statement: the LMS's template, registration, language, and more. */
+    /**
+     * The context of every statement: the LMS's template, registration, language, and more.
+     * Extensions: the learner context the build knows, then the template's (the LMS puts
+     * organisation, region, role and level there; the template wins, cmi5 10.2.1.0-6), then the
+     * statement's own.
+     */
     function contextFor(categories, extensions, activities) {
       const ctx = JSON.parse(JSON.stringify(launchData.contextTemplate || {}));
       ctx.registration = p.registration;
@@ -88,7 +93,7 @@
       Object.keys(activities || {}).forEach((key) => { acts[key] = (acts[key] || []).concat(activities[key]); });
       if (categories.length) acts.category = (acts.category || []).concat(categories);
       if (Object.keys(acts).length) ctx.contextActivities = acts;
-      if (extensions && Object.keys(extensions).length) ctx.extensions = Object.assign(ctx.extensions || {}, extensions);
+      ctx.extensions = Object.assign(L.learnerContext(null), ctx.extensions || {}, extensions || {});
       return ctx;
     }
 
@@ -219,7 +224,7 @@
           score: { scaled: score.scaled, raw: score.raw, min: score.min, max: score.max },
         };
         const extensions = {};
-        if (score.attempt) extensions[L.extensionIri(context.content.course, "attempt")] = score.attempt;
+        if (score.attempt) extensions[L.extensionIri("attempt")] = score.attempt;
         send("attempt", L.statement(actor, score.passed ? "passed" : "failed",
           { objectType: "Activity", id: score.activity.id, definition: { type: "http://adlnet.gov/expapi/activities/assessment", name: L.langMap(lang, score.activity.name) } },
           { result: attemptResult, context: contextFor([], extensions, { parent: [{ objectType: "Activity", id: p.activityId }] }) }));
@@ -246,7 +251,7 @@
 
     adapter.recordInteraction = function (i) {
       if (!normal) return;
-      const a = L.interactionActivity(i, lang, context.content.course);
+      const a = L.interactionActivity(i, lang);
       const activities = { parent: [{ objectType: "Activity", id: p.activityId }] };
       if (i.parent) activities.grouping = [{ objectType: "Activity", id: i.parent.id }];
       send("answered", L.statement(actor, "answered", a.object, {

@@ -1,7 +1,9 @@
 /*
  * xAPI adapter for TinCan-style launches: the LMS/LRS launcher adds
  * endpoint, auth (the whole Authorization header value), actor (JSON),
- * registration and activity_id to the URL.
+ * registration and activity_id to the URL, and may add the learner's
+ * organisation, region, role and level (codes; see lrs/xapi/profile.py),
+ * which go into every statement's context with what the build knows.
  *
  * Statements: attempted (first launch) or resumed (return), experienced
  * per unit opened, answered per test item / evaluation answer (with the
@@ -38,6 +40,8 @@
     let actor = null;
     let flags = {};
     let sessionStart = Date.now();
+    // organisation, region, role and level come as launch-link parameters of those names
+    const learner = L.learnerContext(p);
     const adapter = { name: "xapi", stateLimit: STATE_LIMIT };
 
     const stateQuery = () => ({ activityId, agent: JSON.stringify(actor), registration: p.registration, stateId: STATE_ID });
@@ -52,8 +56,9 @@
       };
     }
 
+    /** Every statement's context: language, registration, parents, and the learner context (build and launch). */
     function ctx(parent) {
-      const c = { language: lang, contextActivities: {} };
+      const c = { language: lang, contextActivities: {}, extensions: Object.assign({}, learner) };
       if (p.registration) c.registration = p.registration;
       if (parent) c.contextActivities.parent = [parent];
       if (activityId !== courseIri) c.contextActivities.grouping = [{ objectType: "Activity", id: courseIri }];
@@ -106,7 +111,7 @@
         score: { scaled: score.scaled, raw: score.raw, min: score.min, max: score.max },
         duration: duration(),
       });
-      if (score.attempt) s.context.extensions = { [L.extensionIri(context.content.course, "attempt")]: score.attempt };
+      if (score.attempt) s.context.extensions[L.extensionIri("attempt")] = score.attempt;
       client.send([{ kind: score.passed ? "passed" : "failed", statement: s }]);
     };
 
@@ -115,11 +120,11 @@
     };
 
     adapter.recordInteraction = function (i) {
-      const a = L.interactionActivity(i, lang, context.content.course);
+      const a = L.interactionActivity(i, lang);
       const c = ctx(i.parent ? { objectType: "Activity", id: i.parent.id } : { objectType: "Activity", id: activityId });
       c.contextActivities.grouping = (c.contextActivities.grouping || []).concat([{ objectType: "Activity", id: activityId }])
         .filter((x, k, all) => all.findIndex((y) => y.id === x.id) === k);
-      if (Object.keys(a.extensions).length) c.extensions = a.extensions;
+      Object.assign(c.extensions, a.extensions);
       client.send([{ kind: "answered", statement: L.statement(actor, "answered", a.object, { result: a.result, context: c, timestamp: i.timestamp.toISOString() }) }]);
     };
 
@@ -128,7 +133,7 @@
       client.send([{ kind: "video", statement: L.videoStatement(event, actor, (own) => {
         const c = ctx({ objectType: "Activity", id: activityId });
         c.contextActivities = Object.assign(c.contextActivities || {}, own.contextActivities || {});
-        if (own.extensions) c.extensions = own.extensions;
+        Object.assign(c.extensions, own.extensions || {});
         return c;
       }) }]);
     };

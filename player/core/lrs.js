@@ -154,15 +154,53 @@
   };
 
   /**
-   * Our own extensions live under the publisher's domain (the course's
-   * base IRI: <origin of base_iri>/xapi/extensions/<name>).
+   * Our xAPI profile's vocabulary, as the build wrote it into content/course.js
+   * (window.GSOG_PROFILE, from lrs/xapi/profile.py, where each IRI is defined
+   * once): {extensions: {name: IRI}, build: {name: value}, launch: {name: JSON
+   * Schema of the value}, maxLaunchValue}.
    */
-  function extensionIri(course, name) {
-    return new URL("/xapi/extensions/" + name, course.iri).toString();
+  function profile() {
+    const found = window.GSOG_PROFILE;
+    if (!found || !found.extensions) throw new Error("content/course.js has no GSOG_PROFILE: rebuild the package");
+    return found;
+  }
+
+  /** The IRI of our extension `name` (sector, organisation, attempt, ...). */
+  function extensionIri(name) {
+    const iri = profile().extensions[name];
+    if (!iri) throw new Error("no extension " + name + " in the package's profile");
+    return iri;
+  }
+
+  /** Whether a launch value fits its field's schema (a code of bounded length, or one of an enum). */
+  function launchValueOk(schema, value, max) {
+    if (typeof value !== "string" || !value || value.length > max) return false;
+    if (schema.enum) return schema.enum.indexOf(value) >= 0;
+    return new RegExp(schema.pattern).test(value);
+  }
+
+  /**
+   * The learner context extensions (IRI -> value) for every statement: what the
+   * build knows (sector, language, course, versions, format) and, from `given`
+   * (the launch's parameters, or null), organisation, region, role and level.
+   * Absent or invalid launch values are left out, never guessed: reports count
+   * them as unknown.
+   */
+  function learnerContext(given) {
+    const p = profile();
+    const out = {};
+    Object.keys(p.build || {}).forEach((name) => { out[p.extensions[name]] = p.build[name]; });
+    Object.keys(p.launch || {}).forEach((name) => {
+      const value = given ? given[name] : undefined;
+      if (value === undefined || value === null || value === "") return;
+      if (launchValueOk(p.launch[name], value, p.maxLaunchValue)) out[p.extensions[name]] = value;
+      else window.console.warn("[gsog] launch parameter " + name + " ignored: not a valid code");
+    });
+    return out;
   }
 
   /** The cmi.interaction activity of an interaction, and the statement result of the learner's answer. */
-  function interactionActivity(i, lang, course) {
+  function interactionActivity(i, lang) {
     const definition = {
       type: "http://adlnet.gov/expapi/activities/cmi.interaction",
       name: langMap(lang, i.description.slice(0, 250)),
@@ -178,7 +216,7 @@
     if (i.result === "correct" || i.result === "incorrect") result.success = i.result === "correct";
     const extensions = {};
     // which attempt of a test the answer belongs to (1, 2, ...)
-    if (i.attempt) extensions[extensionIri(course, "attempt")] = i.attempt;
+    if (i.attempt) extensions[extensionIri("attempt")] = i.attempt;
     return { object: { objectType: "Activity", id: i.iri, definition }, result, extensions };
   }
 
@@ -192,5 +230,8 @@
     }, extra || {});
   }
 
-  GSOG.lrs = { LrsClient, normaliseActor, verb, statement, interactionActivity, langMap, VERBS, extensionIri, outboxMethods, videoStatement };
+  GSOG.lrs = {
+    LrsClient, normaliseActor, verb, statement, interactionActivity, langMap, VERBS, extensionIri, learnerContext,
+    outboxMethods, videoStatement,
+  };
 })(window);
