@@ -13,17 +13,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from builder.validate.formats import (
-    CMI5,
-    IMSCP_12,
-    IMSCP_2004,
-    MANIFEST_NAMES,
-    SCORM_2004_EDITIONS,
-    TINCAN,
-    PackageFormat,
-    qualified,
-    short_name,
-)
+from builder.spec import CMI5, IMSCP_12, IMSCP_2004, TINCAN
+from builder.validate.formats import MANIFEST_NAMES, SCORM_2004_EDITIONS, PackageFormat, qualified, short_name
 from builder.validate.problems import Finding, PackageProblem, shown
 from builder.validate.semantics import semantic_findings
 from builder.validate.xmlread import line_of, parse_manifest

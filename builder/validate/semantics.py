@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from builder.validate.formats import (
+from builder.spec import (
     ADLCP_12,
     ADLCP_2004,
     CMI5,
@@ -27,12 +27,10 @@ from builder.validate.formats import (
     IMSCP_2004,
     IMSSS,
     SCORM_12_VERSION,
-    SCORM_2004_EDITIONS,
     TINCAN,
     XML,
-    PackageFormat,
-    qualified,
 )
+from builder.validate.formats import SCORM_2004_EDITIONS, PackageFormat, qualified
 from builder.validate.problems import Finding, shown
 from builder.validate.xmlread import line_of
 

@@ -43,7 +43,7 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 import builder
-from builder.validate.formats import (
+from builder.spec import (
     ADLCP_12,
     ADLCP_2004,
     ADLNAV_2004,
@@ -54,9 +54,8 @@ from builder.validate.formats import (
     IMSMD_12,
     IMSSS,
     LOM,
-    PackageFormat,
-    short_name,
 )
+from builder.validate.formats import PackageFormat, short_name
 from builder.validate.problems import Finding
 from builder.validate.xmlread import safe_parser
 

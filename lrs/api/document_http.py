@@ -83,7 +83,8 @@ def to_response(reply: documents.Reply) -> Response:
     """A Flask response for a document reply (204s carry no Content-Type).
 
     A document's bytes were written by some client and are read by others, so
-    it is served with :func:`served_type`, ``nosniff``, :data:`DOCUMENT_CSP` and,
+    it is served with :func:`served_type`, :data:`DOCUMENT_CSP` (``nosniff`` is on every
+    response, :func:`lrs.app.create_app`) and,
     unless it is JSON, ``Content-Disposition: attachment`` (a browser that
     navigates to it saves it instead of showing it).
     """
@@ -97,7 +98,6 @@ def to_response(reply: documents.Reply) -> Response:
         response.headers["Content-Type"] = content_type
         if media_type(content_type) != documents.JSON_TYPE:
             response.headers["Content-Disposition"] = "attachment"
-    response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = DOCUMENT_CSP
     return response
 

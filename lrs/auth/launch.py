@@ -35,6 +35,7 @@ from lrs.auth.principal import LAUNCH_SCOPES, Principal
 from lrs.store.interface import LaunchToken, Store
 from lrs.xapi.agents import agent_key
 from lrs.xapi.cmi5_rules import PREFERENCES_PROFILE, identity_violation, violation_message
+from lrs.xapi.validate import VOIDED_VERB
 
 #: The Basic-auth user name of every launch session token.
 LAUNCH_USER: Final = "cmi5"
@@ -50,7 +51,6 @@ LAUNCH_AUTHORITY: Final[dict[str, Any]] = {
     "name": "cmi5 launch",
     "account": {"homePage": "https://gsog-lrs.invalid/clients", "name": "cmi5-launch"},
 }
-VOIDED_VERB: Final = "http://adlnet.gov/expapi/verbs/voided"
 
 
 class FetchError(Exception):

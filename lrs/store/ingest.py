@@ -34,8 +34,8 @@ from lrs.store.tables import (
     statement_attachment,
     statements,
 )
+from lrs.xapi.validate import VOIDED_VERB
 
-VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 _DIRECT_AGENT = frozenset({"actor", "object"})
 _DIRECT_ACTIVITY = frozenset({"object"})
 

@@ -24,6 +24,7 @@ from typing import Any, Final
 from lrs.xapi.agents import try_agent_key
 from lrs.xapi.jsontext import ClientJsonError, parse_client_json
 from lrs.xapi.statements import statement_index
+from lrs.xapi.validate import VOIDED_VERB
 
 CMI5_CATEGORY: Final = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
 MOVEON_CATEGORY: Final = "https://w3id.org/xapi/cmi5/context/categories/moveon"
@@ -37,7 +38,7 @@ COMPLETED: Final = ADL + "completed"
 PASSED: Final = ADL + "passed"
 FAILED: Final = ADL + "failed"
 TERMINATED: Final = ADL + "terminated"
-VOIDED: Final = ADL + "voided"
+VOIDED: Final = VOIDED_VERB
 #: The verbs an AU may use in cmi5-defined statements (launched, satisfied, abandoned, waived are the LMS's).
 AU_VERBS: Final = (INITIALIZED, COMPLETED, PASSED, FAILED, TERMINATED)
 #: Verbs that record satisfaction-related data (§10.2.2) and need the moveOn category (§9.6.2.2).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 
 def gray(image: Path, width: int, height: int) -> bytes:
@@ -51,13 +52,19 @@ def distance(a: bytes, b: bytes) -> float:
     return sum(abs(x - y) for x, y in zip(a, b, strict=True)) / len(a)
 
 
-def size(image: Path) -> tuple[int, int]:
-    """Width and height of an image or video."""
+def streams(path: Path, entries: str) -> list[dict[str, Any]]:
+    """ffprobe's ``stream=<entries>`` of a media file, one dict per stream."""
     out = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "stream=width,height", "-of", "json", str(image)],
+        ["ffprobe", "-v", "error", "-show_entries", f"stream={entries}", "-of", "json", str(path)],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    stream = json.loads(out)["streams"][0]
+    found: list[dict[str, Any]] = json.loads(out)["streams"]
+    return found
+
+
+def size(image: Path) -> tuple[int, int]:
+    """Width and height of an image or video."""
+    stream = streams(image, "width,height")[0]
     return int(stream["width"]), int(stream["height"])

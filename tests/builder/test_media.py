@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from builder.media.resolve import media_for, render_missing
 from builder.media.webvtt import check_webvtt
 from builder.model.units import KnowledgeClip
 from builder.variants import PackageFile, Variant, compile_variant
-from tests.builder.images import distance, gray, shown_at, size
+from tests.builder.images import distance, gray, shown_at, size, streams
 from tests.conftest import COURSE_SRC
 
 pytestmark = pytest.mark.media
@@ -50,22 +49,12 @@ CLIP = KnowledgeClip.model_validate(
 )
 
 
-def _streams(path: Path) -> set[str]:
-    out = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "json", str(path)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return {s["codec_name"] for s in json.loads(out)["streams"]}
-
-
 def test_draft_is_deterministic_playable_and_captioned(tmp_path: Path) -> None:
     first = render_draft(CLIP, "nl", tmp_path / "a")
     second = render_draft(CLIP, "nl", tmp_path / "b")
     assert first.video.read_bytes() == second.video.read_bytes()
     assert first.captions.read_bytes() == second.captions.read_bytes()
-    assert _streams(first.video) == {"h264", "aac"}
+    assert {s["codec_name"] for s in streams(first.video, "codec_name")} == {"h264", "aac"}
     captions = first.captions.read_text(encoding="utf-8")
     assert check_webvtt(captions) == []
     assert "<v Arts>Vraag rustig" in captions
@@ -110,7 +99,7 @@ def test_course_media_gives_every_clip_and_case_a_video(media_cache: Path) -> No
         for lang in ("nl", "fr"):
             media = media_for(report.course, unit, lang, media_cache)
             assert media.video.is_file() and media.captions.is_file() and media.poster.is_file(), (unit.id, lang)
-            assert _streams(media.video) == {"h264", "aac"}
+            assert {s["codec_name"] for s in streams(media.video, "codec_name")} == {"h264", "aac"}
             assert check_webvtt(media.captions.read_text(encoding="utf-8")) == []
     # the session fixture rendered them all, so this run only finds them in the cache
     assert f"{len(units) * 2} videos (0 rendered, {len(units) * 2} cached" in result.output
