@@ -80,3 +80,11 @@ def bench(session: nox.Session) -> None:
     # LRS: 1,000,000 stored statements on SQLite and PostgreSQL (skipped when not installed);
     # `python benchmarks/bench_lrs.py --statements 2000` is the quick smoke run.
     session.run("python", "benchmarks/bench_lrs.py", "--statements", "1000000")
+
+
+@nox.session(python="3.11")
+def bench_reports(session: nox.Session) -> None:
+    """Every report's latency over 1,000,000 cohort statements (SQLite, PostgreSQL), next to a count(*) baseline."""
+    _demo_install(session)
+    # `python benchmarks/bench_reports.py --statements 20000` is the quick smoke run.
+    session.run("python", "benchmarks/bench_reports.py", "--statements", "1000000", *session.posargs)

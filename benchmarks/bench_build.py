@@ -44,7 +44,7 @@ def lay_out_payloads(cache: Path, target: Path) -> list[Path]:
     course = check_course(SRC).course
     assert course is not None
     folders = []
-    for variant in all_variants():
+    for variant in all_variants(course):
         compiled = compile_variant(course, variant, cache)
         for fmt, spec in FORMATS.items():
             folder = target / f"{variant.slug}-{fmt}"

@@ -3,6 +3,9 @@
 Data flows one way: checked course -> compiled variant -> payload + manifest
 -> zip -> validation. A package whose inputs (content, media identity,
 player, manifest) hash the same as at its last build is not written again.
+The state in ``exports/.build-state.json`` also records which course wrote
+each package, so courses sharing one exports folder never overwrite each
+other's zips.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ class BuiltPackage:
     """One package of the matrix and what the build did with it."""
 
     path: Path
+    #: The id of the course it was built from (its name starts with it).
+    course: str
     format: str
     lang: str
     sector: str
@@ -63,7 +68,7 @@ class BuildReport:
 
 
 def _entries(compiled: CompiledVariant, fmt: str, options: WriterOptions) -> list[ZipEntry]:
-    files = payload(compiled, fmt)
+    files = payload(compiled, fmt, options.dual_tracking)
     manifests = FORMATS[fmt].writer.manifest_files(compiled, [f.arcname for f in files], options)
     entries: list[ZipEntry] = sorted(manifests.items())
     for f in files:
@@ -84,15 +89,26 @@ def fingerprint(entries: list[ZipEntry]) -> str:
     return digest.hexdigest()
 
 
-def _load_state(out: Path) -> dict[str, str]:
+#: The build state: per package file name, the course that wrote it and the fingerprint of its inputs.
+State = dict[str, dict[str, str]]
+
+
+def _load_state(out: Path) -> State:
+    """The state of ``out``; an unreadable or older-format file counts as empty (everything is rebuilt)."""
     try:
         data = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        str(name): {"course": str(entry["course"]), "fingerprint": str(entry["fingerprint"])}
+        for name, entry in data.items()
+        if isinstance(entry, dict) and "course" in entry and "fingerprint" in entry
+    }
 
 
-def _save_state(out: Path, state: dict[str, str]) -> None:
+def _save_state(out: Path, state: State) -> None:
     temp = out / f"{STATE_FILE}.part"
     temp.write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
     temp.replace(out / STATE_FILE)
@@ -102,15 +118,15 @@ Validator = Callable[[Path], list[str]]
 
 
 def _sectors(course: Course, sectors: list[str] | None) -> list[str]:
-    """The sectors to build; a sector without a case is refused, since its package would have no main case."""
-    with_case = [case.sector for case in course.cases]
-    missing = [sector for sector in sectors or [] if sector not in with_case]
+    """The sectors to build: the course's own; one it does not declare is refused before anything is written."""
+    declared = course.meta.sector_ids  # ``course check`` has made sure each has its case
+    missing = [sector for sector in sectors or [] if sector not in declared]
     if missing:
         raise BuildError(
-            f"no case for sector {', '.join(repr(s) for s in missing)} in {course.root / 'cases'}; "
-            f"the course has cases for {', '.join(with_case) or 'no sector'}; nothing was written"
+            f"sector {', '.join(repr(s) for s in missing)} is not one of the course's sectors "
+            f"({', '.join(declared)}) in {course.root / 'course.yaml'}; nothing was written"
         )
-    return list(sectors or with_case)
+    return list(sectors or declared)
 
 
 def _require_text(compiled: CompiledVariant) -> None:
@@ -158,7 +174,7 @@ def build_packages(
     course = report.course
     result = BuildReport(warnings=[p.format() for p in report.problems.warnings])
     chosen_formats = formats or list(FORMATS)
-    variants = all_variants(languages or list(course.meta.languages), _sectors(course, sectors))
+    variants = all_variants(course, report.languages, _sectors(course, sectors))
     media_cache = cache or default_cache(root)
     render_missing(course, sorted({v.lang for v in variants}), media_cache)
     opts = options or WriterOptions()
@@ -174,9 +190,17 @@ def build_packages(
             t0 = time.perf_counter()
             name = package_name(compiled, fmt)
             target = out / f"{name}.zip"
+            owner = state.get(target.name, {}).get("course", course.meta.id) if target.is_file() else course.meta.id
+            if owner != course.meta.id:
+                # two courses' ids and variants spell the same file name: never overwrite the other course's zip
+                _save_state(out, state)
+                raise BuildError(
+                    f"{target} was built from course '{owner}', not '{course.meta.id}'; give one of the two "
+                    f"courses another id, or build it into another --out folder; nothing more was written"
+                )
             entries = _entries(compiled, fmt, opts)
             key = fingerprint(entries)
-            rebuilt = not (target.is_file() and state.get(target.name) == key)
+            rebuilt = not (target.is_file() and state.get(target.name, {}).get("fingerprint") == key)
             if rebuilt:
                 state.pop(target.name, None)
                 write_zip(target, entries)
@@ -185,9 +209,10 @@ def build_packages(
                     target.unlink(missing_ok=True)
                     _save_state(out, state)
                     raise BuildError(f"{target.name} is not valid:\n" + "\n".join(problems))
-                state[target.name] = key
+                state[target.name] = {"course": course.meta.id, "fingerprint": key}
             built = BuiltPackage(
                 target,
+                course.meta.id,
                 fmt,
                 variant.lang,
                 variant.sector,

@@ -7,12 +7,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from builder.model.base import language_tag
 from builder.model.catalog import Course
 from builder.model.course import CourseFile
 from builder.model.units import VideoUnit
 from builder.source import checks
 from builder.source.loader import SourceFile, assemble, load_files
 from builder.source.problems import ProblemList
+
+
+def _as_tag(lang: str) -> str:
+    """A language asked for on the command line, in the case the course's tags are written in."""
+    try:
+        return language_tag(lang)
+    except ValueError:
+        return lang  # not a tag at all: reported below as not a course language
 
 
 def default_seeds(root: Path) -> Path:
@@ -121,6 +130,7 @@ def check_course(
         # its languages or modules, and guessing them buried one mistake under ~150 invented ones.
         return CheckReport(root=root, languages=list(languages or []), problems=problems, course=None, files=files)
     declared = [str(lang) for lang in cast(CourseFile, course_file.model).languages]
+    languages = [_as_tag(lang) for lang in languages] if languages else None
     undeclared = [lang for lang in languages or [] if lang not in declared]
     if undeclared:
         problems.error(
@@ -134,14 +144,17 @@ def check_course(
     course = assemble(root, files)
     langs = list(languages or declared)
     report = CheckReport(root=root, languages=langs, problems=problems, course=course, files=files)
-    checks.check_translations(files, langs, problems)
+    meta = cast(CourseFile, course_file.model)
+    checks.check_translations(files, langs, problems, declared)
+    checks.check_interface(course_file, langs, problems)
     checks.check_ids(files, problems)
-    checks.check_goals(files, problems)
+    checks.check_vocabularies(files, meta, problems)
+    checks.check_goals(files, meta, problems)
     checks.check_items(files, problems)
     checks.check_sources(files, seeds if seeds is not None else default_seeds(root), problems)
     if course is not None:
         checks.check_references(course, files, problems)
-        checks.check_cases(course, problems)
+        checks.check_cases(course, files, problems)
         checks.check_assessments(course, problems)
         checks.check_media(course, files, langs, problems)
         report.stale = checks.stale_referrals(course, files, today or dt.date.today(), problems)

@@ -19,13 +19,18 @@ import json
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from builder.dual_tracking import ENV_LRS_KEY
 from builder.formats import FORMAT_IDS
-from builder.model.base import LANGUAGE_CODES, SECTORS
 from builder.model.catalog import FILE_KINDS
+
+if TYPE_CHECKING:
+    from builder.build import BuildReport
+    from builder.source.courses import CourseFolder
+    from builder.source.problems import Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,6 +45,7 @@ ENV_SEEDS = "GSOG_SEEDS"
 ENV_SCHEMAS = "GSOG_SCHEMAS"
 ENV_CACHE = "GSOG_MEDIA_CACHE"
 ENV_OUT = "GSOG_EXPORTS"
+ENV_COURSE = "GSOG_COURSE"
 
 PATH = click.Path(path_type=Path)
 
@@ -52,6 +58,30 @@ def _dump(data: object) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def _courses(src: Path, selected: tuple[str, ...]) -> tuple[list[CourseFolder], list[Problem]]:
+    """The courses a command works on (all in ``src``, or those ``--course`` names) and the layout's errors.
+
+    Layout problems (a folder not named after its course id, an id or a
+    base_iri used twice) are printed as ``file:line`` errors; those courses
+    are left out and the command ends with exit code 1 after doing the others.
+    """
+    from builder.source.courses import find_courses
+
+    found = find_courses(src)
+    for problem in [*found.problems.errors, *found.problems.warnings]:
+        click.echo(problem.format(), err=True)
+    unknown = [c for c in selected if c not in found.ids]
+    if unknown and found.courses:
+        raise click.BadParameter(
+            f"{', '.join(repr(c) for c in unknown)} not in {src}; its courses are {', '.join(found.ids)}",
+            param_hint="'--course'",
+        )
+    if not found.courses:
+        raise click.ClickException(f"no course to work on in {src}; fix the errors above first")
+    chosen = [c for c in found.courses if not selected or c.id in selected]
+    return chosen, found.problems.errors
+
+
 # --- shared options, declared once ---------------------------------------------------------------
 
 
@@ -60,11 +90,23 @@ def src_argument(f: F) -> F:
     return click.argument("src", type=PATH, default=DEFAULT_SRC, envvar=ENV_SRC)(f)
 
 
+course_option = click.option(
+    "--course",
+    "course_ids",
+    multiple=True,
+    envvar=ENV_COURSE,
+    show_envvar=True,
+    help="Work on this course only (its id; repeat for several). Default: every course in SRC.",
+)
+
+
 def lang_option(help_text: str) -> Callable[[F], F]:
-    """``--lang``: one of the course languages, or ``all``."""
-    return click.option(
-        "--lang", type=click.Choice([*LANGUAGE_CODES, "all"]), default="all", show_default=True, help=help_text
-    )
+    """``--lang``: one of the course languages (a BCP 47 tag course.yaml declares), or ``all``.
+
+    Not a fixed choice: each course declares its own languages, and one it
+    does not declare is refused by the check with the list it does.
+    """
+    return click.option("--lang", metavar="TAG", default="all", show_default=True, help=help_text)
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
@@ -136,34 +178,49 @@ def main(debug: bool) -> None:
 
 @main.command()
 @src_argument
+@course_option
 @lang_option("Language to check translations for.")
 @json_option
 @click.option("--strict", is_flag=True, help="Treat warnings (e.g. stale referral entries) as errors.")
 @seeds_option
-def check(src: Path, lang: str, as_json: bool, strict: bool, seeds: Path | None) -> None:
-    """Validate the course source; exit 1 when there are errors."""
-    from builder.checker import check_course
+def check(src: Path, course_ids: tuple[str, ...], lang: str, as_json: bool, strict: bool, seeds: Path | None) -> None:
+    """Validate every course in SRC (or those --course names); exit 1 when any has errors.
 
-    report = check_course(src, _languages(lang), seeds)
-    failed = not report.ok or (strict and report.problems.warnings)
-    if as_json:
-        _dump(report.summary())
-    else:
+    ``--json`` prints ``{"ok": ..., "errors": [...], "courses": [summary, ...]}``:
+    ``errors`` are the folder layout's (a folder not named after its course),
+    and each summary names its ``course``.
+    """
+    from builder.checker import check_course, default_seeds
+
+    courses, layout_errors = _courses(src, course_ids)
+    failed = bool(layout_errors)
+    summaries = []
+    for course in courses:
+        # defaults are placed beside SRC, not beside each course's subfolder
+        report = check_course(course.root, _languages(lang), seeds or default_seeds(src))
+        failed = failed or not report.ok or bool(strict and report.problems.warnings)
+        s = {"course": course.id, **report.summary()}
+        summaries.append(s)
+        if as_json:
+            continue
         for problem in [*report.problems.errors, *report.problems.warnings]:
             click.echo(problem.format(), err=True)
-        s = report.summary()
         click.echo(
-            f"{len(s['errors'])} errors, {len(s['warnings'])} warnings; languages {', '.join(s['languages'])}; "
+            f"{course.id}: {len(s['errors'])} errors, {len(s['warnings'])} warnings; "
+            f"languages {', '.join(s['languages'])}; "
             f"{s['learning_goals']} learning goals, {s['knowledge_clips']} clips, {len(s['cases'])} cases, "
             f"{s['reflections']} reflections, {s['assessment_items']} items, {s['glossary_terms']} glossary terms, "
             f"{s['referral_entries']} referral entries ({s['stale_referral_entries']} stale)"
         )
+    if as_json:
+        _dump({"ok": not failed, "errors": [p.as_dict() for p in layout_errors], "courses": summaries})
     if failed:
         raise click.exceptions.Exit(1)
 
 
 @main.command()
 @src_argument
+@course_option
 @seeds_option
 @click.option(
     "--today",
@@ -172,31 +229,46 @@ def check(src: Path, lang: str, as_json: bool, strict: bool, seeds: Path | None)
     help="Count ages up to this date (YYYY-MM-DD) instead of today.",
 )
 @json_option
-def sources(src: Path, seeds: Path | None, today: dt.datetime | None, as_json: bool) -> None:
+def sources(
+    src: Path, course_ids: tuple[str, ...], seeds: Path | None, today: dt.datetime | None, as_json: bool
+) -> None:
     """List per unit the sources it rests on and their age, oldest first: the yearly review's start.
 
-    Problems that ``course check`` finds are printed too, and make the exit code 1.
+    Every course in SRC (or those --course names) in turn; ``--json`` gives
+    each unit its ``course``. Problems that ``course check`` finds are printed
+    too, and make the exit code 1.
     """
-    from builder.checker import check_course
+    from builder.checker import check_course, default_seeds
     from builder.model.sources import SourcesFile
     from builder.source.review import review_sources
 
     day = today.date() if today is not None else dt.date.today()
-    report = check_course(src, None, seeds)  # the check's own today: --today moves the review only
-    for problem in report.problems.errors:
-        click.echo(problem.format(), err=True)
-    if not any(isinstance(f.model, SourcesFile) for f in report.files):
-        raise click.ClickException("no valid sources.yaml: fix the errors above first (course check)")
-    units = review_sources(src, report.files, day)
-    if as_json:
-        _dump({"today": day.isoformat(), "units": [u.as_dict() for u in units]})
-    else:
+    courses, layout_errors = _courses(src, course_ids)
+    ok = not layout_errors
+    listed: list[dict[str, Any]] = []
+    for course in courses:
+        # the check's own today: --today moves the review only
+        report = check_course(course.root, None, seeds or default_seeds(src))
+        for problem in report.problems.errors:
+            click.echo(problem.format(), err=True)
+        ok = ok and report.ok
+        if not any(isinstance(f.model, SourcesFile) for f in report.files):
+            click.echo(f"{course.id}: no valid sources.yaml: fix the errors above first (course check)", err=True)
+            ok = False
+            continue
+        units = review_sources(course.root, report.files, day)
+        listed += [{"course": course.id, **u.as_dict()} for u in units]
+        if as_json:
+            continue
         for unit in units:
-            click.echo(f"{unit.unit or unit.file} ({unit.file})")
+            click.echo(f"{course.id}: {unit.unit or unit.file} ({unit.file})")
             for s in unit.sources:
                 click.echo(f"  {s.age_days / 365.25:4.1f} y  {s.date:<10}  {s.id}: {s.title}  [{', '.join(s.notes)}]")
-        click.echo(f"{len(units)} files cite {len({s.id for u in units for s in u.sources})} sources (ages at {day})")
-    if not report.ok:
+        cited = len({s.id for u in units for s in u.sources})
+        click.echo(f"{course.id}: {len(units)} files cite {cited} sources (ages at {day})")
+    if as_json:
+        _dump({"today": day.isoformat(), "units": listed})
+    if not ok:
         raise click.exceptions.Exit(1)
 
 
@@ -224,49 +296,62 @@ def schema(kind: str | None, out: Path | None) -> None:
 
 @main.command()
 @src_argument
+@course_option
 @lang_option("Language to render.")
 @cache_option
 @seeds_option
 @click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Renders at a time.")
 @json_option
-def media(src: Path, lang: str, cache: Path | None, seeds: Path | None, jobs: int, as_json: bool) -> None:
+def media(
+    src: Path, course_ids: tuple[str, ...], lang: str, cache: Path | None, seeds: Path | None, jobs: int, as_json: bool
+) -> None:
     """Render a draft video, captions and poster for every clip and case lacking a recording.
 
-    A recording gets its poster (a frame of it) here too, so ``course build``
-    finds every media file in place.
+    Every course in SRC (or those --course names) in turn, into one cache
+    (drafts are keyed by their script, so courses never overwrite each
+    other's). A recording gets its poster (a frame of it) here too, so
+    ``course build`` finds every media file in place.
     """
     from rich.console import Console
     from rich.progress import Progress
 
-    from builder.checker import check_course
+    from builder.checker import check_course, default_seeds
     from builder.media.probe import duration_seconds
     from builder.media.resolve import RenderOutcome, default_cache, render_missing
     from builder.media.tools import MediaToolMissing
 
-    report = check_course(src, _languages(lang), seeds)
-    for problem in report.problems.errors:
-        click.echo(problem.format(), err=True)
-    if report.course is None:
-        raise click.ClickException("fix the errors above first (course check)")
-    course = report.course
-    # render every unit whose own file is valid; errors elsewhere are reported, not blocking
-    ready = report.media_ready()
-    skipped = [u.id for u in [*course.clips, *course.cases] if u not in ready]
+    courses, layout_errors = _courses(src, course_ids)
     target = cache or default_cache(src)
-    total = len(ready) * len(report.languages)
+    outcomes: list[tuple[str, RenderOutcome]] = []
+    skipped: list[tuple[str, str]] = []
+    unchecked: list[str] = []
     with Progress(transient=True, console=Console(stderr=True)) as progress:
-        task = progress.add_task("rendering drafts", total=total)
+        task = progress.add_task("rendering drafts", total=0)
 
         def advance(_: RenderOutcome) -> None:
             progress.advance(task)
 
-        try:
-            outcomes = render_missing(course, report.languages, target, jobs, advance, ready)
-        except MediaToolMissing as exc:
-            raise click.ClickException(str(exc)) from exc
-    seconds = sum(duration_seconds(o.media.video) for o in outcomes)
-    size = sum(o.media.video.stat().st_size for o in outcomes)
-    counts = {a: sum(1 for o in outcomes if o.action == a) for a in ("rendered", "cached", "recorded")}
+        for folder in courses:
+            report = check_course(folder.root, _languages(lang), seeds or default_seeds(src))
+            for problem in report.problems.errors:
+                click.echo(problem.format(), err=True)
+            if report.course is None:
+                unchecked.append(folder.id)
+                continue
+            course = report.course
+            # render every unit whose own file is valid; errors elsewhere are reported, not blocking
+            ready = report.media_ready()
+            skipped += [(folder.id, u.id) for u in [*course.clips, *course.cases] if u not in ready]
+            total = (progress.tasks[0].total or 0) + len(ready) * len(report.languages)
+            progress.update(task, description=f"{folder.id}: rendering drafts", total=total)
+            try:
+                done = render_missing(course, report.languages, target, jobs, advance, ready)
+            except MediaToolMissing as exc:
+                raise click.ClickException(str(exc)) from exc
+            outcomes += [(folder.id, o) for o in done]
+    seconds = sum(duration_seconds(o.media.video) for _, o in outcomes)
+    size = sum(o.media.video.stat().st_size for _, o in outcomes)
+    counts = {a: sum(1 for _, o in outcomes if o.action == a) for a in ("rendered", "cached", "recorded")}
     if as_json:
         _dump(
             {
@@ -276,10 +361,16 @@ def media(src: Path, lang: str, cache: Path | None, seeds: Path | None, jobs: in
                 "seconds": round(seconds, 3),
                 "bytes": size,
                 "outcomes": [
-                    {"unit": o.media.unit_id, "lang": o.media.lang, "action": o.action, "video": str(o.media.video)}
-                    for o in outcomes
+                    {
+                        "course": course_id,
+                        "unit": o.media.unit_id,
+                        "lang": o.media.lang,
+                        "action": o.action,
+                        "video": str(o.media.video),
+                    }
+                    for course_id, o in outcomes
                 ],
-                "skipped": skipped,
+                "skipped": [{"course": course_id, "unit": unit} for course_id, unit in skipped],
             }
         )
     else:
@@ -289,12 +380,18 @@ def media(src: Path, lang: str, cache: Path | None, seeds: Path | None, jobs: in
             f"{counts['recorded']} recorded): {seconds / 60:.1f} min, {size / 1e6:.1f} MB "
             f"({per_minute:.2f} MB per minute) in {target}"
         )
+    if unchecked:
+        raise click.ClickException(f"nothing rendered for {', '.join(unchecked)}: fix the errors above first")
     if skipped:
-        raise click.ClickException(f"not rendered, fix their errors above first: {', '.join(skipped)}")
+        names = ", ".join(f"{course_id}/{unit}" for course_id, unit in skipped)
+        raise click.ClickException(f"not rendered, fix their errors above first: {names}")
+    if layout_errors:
+        raise click.exceptions.Exit(1)
 
 
 @main.command()
 @src_argument
+@course_option
 @click.option(
     "--src",
     "src_option",
@@ -314,10 +411,10 @@ def media(src: Path, lang: str, cache: Path | None, seeds: Path | None, jobs: in
 @lang_option("Language.")
 @click.option(
     "--sector",
-    type=click.Choice([*SECTORS, "all"]),
+    metavar="ID",
     default="all",
     show_default=True,
-    help="Sector whose case is the main case.",
+    help="Sector whose case is the main case: one of the course's sectors, or all.",
 )
 @click.option(
     "--out",
@@ -332,9 +429,26 @@ def media(src: Path, lang: str, cache: Path | None, seeds: Path | None, jobs: in
 @seeds_option
 @schemas_option
 @click.option("--multi-sco", is_flag=True, help="SCORM 2004: one SCO per module instead of one for the course.")
+@click.option(
+    "--lrs",
+    "lrs_url",
+    default=None,
+    metavar="URL",
+    help="Dual tracking: SCORM packages also send xAPI statements (pseudonymous) to this xAPI endpoint.",
+)
+@click.option(
+    "--lrs-key",
+    default=None,
+    metavar="KEY:SECRET",
+    envvar=ENV_LRS_KEY,
+    show_envvar=True,
+    help="Dual tracking: the organisation's write-only LRS client (lrs client add ... --organisation ID).",
+)
+@click.option("--organisation", default=None, metavar="ID", help="Dual tracking: the organisation's id.")
 @json_option
 def build(
     src: Path,
+    course_ids: tuple[str, ...],
     src_option: Path | None,
     fmt: str,
     lang: str,
@@ -344,20 +458,35 @@ def build(
     seeds: Path | None,
     schemas: Path | None,
     multi_sco: bool,
+    lrs_url: str | None,
+    lrs_key: str | None,
+    organisation: str | None,
     as_json: bool,
 ) -> None:
-    """Build one zip per format x language x sector into exports/, validating each."""
+    """Build one zip per course x format x language x sector into exports/, validating each.
+
+    Every course in SRC (or those --course names) in turn; a course that
+    cannot be built is reported and the others are still built (exit 1).
+    """
     from rich.console import Console
     from rich.progress import Progress
-    from rich.table import Table
 
-    from builder.build import BuildError, BuiltPackage, build_packages
+    from builder.build import BuildError, BuildReport, BuiltPackage, build_packages
+    from builder.checker import default_seeds
+    from builder.dual_tracking import DualTrackingError, dual_tracking_options
+    from builder.media.resolve import default_cache
     from builder.validate.package import validate_package
     from builder.writers.base import WriterOptions
 
+    try:
+        dual = dual_tracking_options(lrs_url, lrs_key, organisation, None if fmt == "all" else [fmt])
+    except DualTrackingError as exc:
+        raise click.UsageError(str(exc)) from exc
     if src_option is not None:
         click.echo("course build: --src is deprecated; give the course folder as an argument", err=True)
         src = src_option
+    courses, layout_errors = _courses(src, course_ids)
+    ok = not layout_errors
 
     def check_zip(path: Path) -> list[str]:
         return [p.format() for p in validate_package(path, schemas)]
@@ -369,21 +498,29 @@ def build(
             progress.update(task, description=built.path.name)
             progress.advance(task)
 
-        try:
-            report = build_packages(
-                src,
-                out,
-                None if fmt == "all" else [fmt],
-                _languages(lang),
-                None if sector == "all" else [sector],
-                cache,
-                WriterOptions(multi_sco=multi_sco),
-                check_zip,
-                advance,
-                seeds=seeds,
-            )
-        except BuildError as exc:
-            raise click.ClickException(str(exc)) from exc
+        report = BuildReport()
+        for course in courses:
+            try:
+                # defaults are placed beside SRC, not beside each course's subfolder
+                done = build_packages(
+                    course.root,
+                    out,
+                    None if fmt == "all" else [fmt],
+                    _languages(lang),
+                    None if sector == "all" else [sector],
+                    cache or default_cache(src),
+                    WriterOptions(multi_sco=multi_sco, dual_tracking=dual),
+                    check_zip,
+                    advance,
+                    seeds=seeds or default_seeds(src),
+                )
+            except BuildError as exc:
+                click.echo(f"{course.id}: {exc}", err=True)
+                ok = False
+                continue
+            report.packages += done.packages
+            report.warnings += done.warnings
+            report.seconds += done.seconds
     for warning in report.warnings:
         click.echo(warning, err=True)
     total = sum(p.size for p in report.packages)
@@ -399,6 +536,7 @@ def build(
                 "packages": [
                     {
                         "package": p.path.name,
+                        "course": p.course,
                         "format": p.format,
                         "lang": p.lang,
                         "sector": p.sector,
@@ -410,12 +548,24 @@ def build(
                 ],
             }
         )
-        return
+    else:
+        _print_build_table(report, out)
+    if not ok:
+        raise click.exceptions.Exit(1)
+
+
+def _print_build_table(report: BuildReport, out: Path) -> None:
+    """The build's result as a table, one row per package, the course first."""
+    from rich.console import Console
+    from rich.table import Table
+
+    total = sum(p.size for p in report.packages)
     table = Table(title=f"{len(report.packages)} packages in {out}")
-    for column in ("package", "size", "media", "status", "time"):
-        table.add_column(column, justify="left" if column in ("package", "status") else "right")
+    for column in ("course", "package", "size", "media", "status", "time"):
+        table.add_column(column, justify="left" if column in ("course", "package", "status") else "right")
     for p in report.packages:
         table.add_row(
+            p.course,
             p.path.name,
             f"{p.size / 1e6:.1f} MB",
             f"{p.media_bytes / 1e6:.1f} MB",

@@ -7,7 +7,8 @@ loader, and works from any LMS's content server.
 
 ``player/index.html`` is a template (``string.Template``): each package's
 launch page gets its own language, its course title and only its own
-language's noscript text, so an LMS, a browser tab and a screen reader see
+language's noscript text (``noscript`` of the language's catalogue, see
+:mod:`builder.i18n`), so an LMS, a browser tab and a screen reader see
 the package's language before any script runs.
 """
 
@@ -22,18 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from builder.dual_tracking import DualTracking
+from builder.i18n import PLAYER_DIR, ui_strings
+from builder.model.base import pick
+from builder.model.vocabularies import SHOWN
 from builder.typography import typeset
 from builder.variants import CompiledVariant, PackageFile
 from lrs.xapi.profile import EXTENSIONS, player_vocabulary
 
-PLAYER_DIR = Path(__file__).resolve().parent.parent / "player"
 LAUNCH_FILE = "index.html"
-
-#: The launch page's text for browsers without JavaScript (the player's strings need the player).
-NOSCRIPT = {
-    "nl": "Deze cursus heeft JavaScript nodig. Schakel JavaScript in en open de cursus opnieuw.",
-    "fr": "Ce cours nécessite JavaScript. Activez JavaScript et rouvrez le cours.",
-}
 
 
 @dataclass(frozen=True)
@@ -54,19 +52,31 @@ def _bundle() -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=8)
 def player_script(fmt: str) -> bytes:
-    """The runtime for ``fmt``: core and unit scripts, the format's adapter, the boot script."""
+    """The runtime for ``fmt``: core and unit scripts, the adapter it mirrors (SCORM), its own, the boot script."""
     bundle = _bundle()
-    names = [*bundle["scripts"], bundle["adapters"][fmt], bundle["boot"]]
+    mirrored = [bundle["mirror"]["adapter"]] if fmt in mirrored_formats() else []
+    names = [*bundle["scripts"], *mirrored, bundle["adapters"][fmt], bundle["boot"]]
     parts = [f"/* {name} */\n" + (PLAYER_DIR / name).read_text(encoding="utf-8").rstrip() + "\n" for name in names]
     return "".join(parts).encode("utf-8")
 
 
-def ui_strings(lang: str) -> dict[str, str]:
-    """The player's interface texts in ``lang``."""
-    bundle = _bundle()
-    path = PLAYER_DIR / bundle["i18n"] / f"{lang}.json"
-    strings: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
-    return strings
+def mirrored_formats() -> tuple[str, ...]:
+    """The formats whose adapter can also send xAPI statements to our LRS (dual tracking, ``bundle.json``)."""
+    return tuple(_bundle()["mirror"]["formats"])
+
+
+def interface_strings(compiled: CompiledVariant) -> dict[str, str]:
+    """The player's strings for a package: its language's catalogue, and the names of the course's own terms.
+
+    The player names a sector or region by the string ``sector_<id>`` /
+    ``region_<id>``; the catalogues hold the provided vocabularies' names, a
+    course's own terms bring theirs (``name:`` in course.yaml). ``noscript``
+    is the launch page's, shown only where the player cannot run.
+    """
+    lang, meta = compiled.variant.lang, compiled.course.meta
+    own = {f"{prefix}{t.id}": pick(t.name, lang) for name, prefix in SHOWN.items() for t in meta.own_terms(name)}
+    catalogue = {key: text for key, text in ui_strings(lang).items() if key != "noscript"}
+    return {**catalogue, **own}
 
 
 def launch_page(compiled: CompiledVariant) -> bytes:
@@ -76,7 +86,7 @@ def launch_page(compiled: CompiledVariant) -> bytes:
     page = template.substitute(
         lang=html.escape(lang),
         title=html.escape(compiled.content["course"]["title"]),
-        noscript=html.escape(typeset(NOSCRIPT[lang], lang)),
+        noscript=html.escape(typeset(ui_strings(lang)["noscript"], lang)),
     )
     return page.encode("utf-8")
 
@@ -111,16 +121,23 @@ def learner_context(compiled: CompiledVariant, fmt: str) -> dict[str, Any]:
     build = [e.name for e in EXTENSIONS if e.source == "build"]
     if sorted(values) != sorted(build):  # a new build-time extension needs its value here
         raise RuntimeError(f"learner context: the profile's build-time extensions are {build}, not {sorted(values)}")
-    return {**player_vocabulary(), "build": values}
+    level = compiled.course.meta.level
+    if level is None:  # the launch may say at which level the learner follows the course
+        return {**player_vocabulary(), "build": values}
+    # a course made for one level says so in every statement, under the same IRI a launch would use
+    return {**player_vocabulary(fixed=["level"]), "build": {**values, "level": level}}
 
 
-def content_script(compiled: CompiledVariant, fmt: str) -> bytes:
+def content_script(compiled: CompiledVariant, fmt: str, dual_tracking: DualTracking | None = None) -> bytes:
     """``content/course.js``: content, strings, format and profile vocabulary as globals (works from file:// too).
 
     The profile is not typeset: IRIs and codes must reach statements byte for byte.
+    ``window.GSOG_LRS`` is there only in a SCORM package built for dual tracking.
     """
     lang = compiled.variant.lang
-    strings = json.dumps(typeset(ui_strings(lang), lang), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    strings = json.dumps(
+        typeset(interface_strings(compiled), lang), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
     profile = json.dumps(learner_context(compiled, fmt), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     text = (
         f"window.GSOG_FORMAT={json.dumps(fmt)};\n"
@@ -128,16 +145,19 @@ def content_script(compiled: CompiledVariant, fmt: str) -> bytes:
         f"window.GSOG_CONTENT={compiled.content_json};\n"
         f"window.GSOG_PROFILE={profile};\n"
     )
+    if dual_tracking is not None and fmt in mirrored_formats():
+        config = json.dumps(dual_tracking.player_config(), sort_keys=True, separators=(",", ":"))
+        text += f"window.GSOG_LRS={config};\n"
     return text.encode("utf-8")
 
 
-def payload(compiled: CompiledVariant, fmt: str) -> list[PayloadEntry]:
+def payload(compiled: CompiledVariant, fmt: str, dual_tracking: DualTracking | None = None) -> list[PayloadEntry]:
     """Every file of a package except its manifest, sorted by name."""
     bundle = _bundle()
     entries: list[PayloadEntry] = [
         GeneratedFile(LAUNCH_FILE, launch_page(compiled)),
         GeneratedFile("player/player.js", player_script(fmt)),
-        GeneratedFile("content/course.js", content_script(compiled, fmt)),
+        GeneratedFile("content/course.js", content_script(compiled, fmt, dual_tracking)),
         *(PackageFile(f"player/{Path(css).name}", PLAYER_DIR / css) for css in bundle["styles"]),
         *compiled.media,
     ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from lrs.xapi.spec import CMI5_STRUCTURE
+
 XML: Final = "http://www.w3.org/XML/1998/namespace"
 XSI: Final = "http://www.w3.org/2001/XMLSchema-instance"
 
@@ -27,8 +29,8 @@ ADLNAV_2004: Final = "http://www.adlnet.org/xsd/adlnav_v1p3"
 IMSSS: Final = "http://www.imsglobal.org/xsd/imsss"
 LOM: Final = "http://ltsc.ieee.org/xsd/LOM"
 
-# cmi5 course structure and the TinCan launch manifest
-CMI5: Final = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
+# cmi5 course structure (the LRS's preview reads it too: defined in lrs/xapi/spec.py) and the TinCan launch manifest
+CMI5: Final = CMI5_STRUCTURE
 TINCAN: Final = "http://projecttincan.com/tincan.xsd"
 
 # xAPI activity types (ADL vocabulary) used in tincan.xml

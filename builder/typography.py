@@ -57,7 +57,7 @@ def french_spacing(text: str) -> str:
 
 def applies(lang: str) -> bool:
     """Whether texts in ``lang`` get French typography."""
-    return lang == "fr"
+    return lang.split("-")[0] == "fr"  # fr, fr-BE, fr-CA ...
 
 
 def typeset(value: T, lang: str) -> T:

@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 from builder.media.narration import transcript
 from builder.media.resolve import media_for
 from builder.model.assessment import Assessment, Item, Matching, MultipleResponse, Ordering, SingleChoice, TrueFalse
-from builder.model.base import LANGUAGE_CODES, SECTORS, Sector, pick
+from builder.model.base import pick
 from builder.model.catalog import Course
 from builder.model.reference import EvaluationForm, Factsheet, Glossary, ReferralList
 from builder.model.units import Case, KnowledgeClip, Reflection, VideoUnit
@@ -45,7 +45,7 @@ class Variant:
     """One package's audience: a language and a sector."""
 
     lang: str
-    sector: Sector
+    sector: str
 
     @property
     def slug(self) -> str:
@@ -53,11 +53,17 @@ class Variant:
         return f"{self.lang}-{self.sector}"
 
 
-def all_variants(languages: list[str] | None = None, sectors: list[str] | None = None) -> list[Variant]:
-    """Every language x sector combination asked for, in a stable order."""
-    langs = languages or list(LANGUAGE_CODES)
-    chosen = sectors or list(SECTORS)
-    return [Variant(lang, sector) for lang in langs for sector in SECTORS if sector in chosen]  # type: ignore[arg-type]
+def all_variants(course: Course, languages: list[str] | None = None, sectors: list[str] | None = None) -> list[Variant]:
+    """Every language x sector combination of ``course`` asked for, in the course's order.
+
+    The matrix is what course.yaml declares (``languages``, ``sectors``);
+    whether a requested language or sector is declared is checked before
+    (``course check``, :func:`builder.build.build_packages`), so one not
+    declared is simply not in the matrix.
+    """
+    langs = [lang for lang in course.meta.languages if languages is None or lang in languages]
+    chosen = [sector for sector in course.meta.sector_ids if sectors is None or sector in sectors]
+    return [Variant(lang, sector) for lang in langs for sector in chosen]
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,10 @@ from lrs.api import register_blueprints
 from lrs.api.common import install_app_hooks
 from lrs.api.ops import install_request_log
 from lrs.config import LrsConfig
+from lrs.courses.api import bp as courses_bp
+from lrs.dashboard import URL_PREFIX as DASHBOARD_PREFIX
+from lrs.dashboard import bp as dashboard_bp
+from lrs.dashboard import configure_sessions
 from lrs.store.interface import Store
 
 #: CSP for an HTML page that does not set its own: nothing loads, nothing runs, no framing.
@@ -32,6 +36,9 @@ def create_app(config: LrsConfig | None = None, store: Store | None = None) -> F
     # App-wide behaviour, here and nowhere else; after_request hooks run last-registered first.
     install_app_hooks(app)
     register_blueprints(app)
+    app.register_blueprint(courses_bp)  # GET /courses/catalogue, public (lrs.courses.api)
+    configure_sessions(app, store)  # the dashboard's session secret, cookie flags and CSRF
+    app.register_blueprint(dashboard_bp, url_prefix=DASHBOARD_PREFIX)
     install_request_log(app)
     app.after_request(_security_headers)
     return app

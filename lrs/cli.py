@@ -22,8 +22,21 @@ learners' identifiers. ``lrs serve`` writes no request lines either. Clients::
     lrs client add "course preview" --scope all
     lrs client add moodle --scope statements/write --scope state --authority-email lms@example.org
     lrs client add "xAPI package" --scope statements/write --scope define --scope state
+    lrs client add "academy-x SCORM" --scope statements/write --organisation academy-x
     lrs client list
     lrs client remove 3f9c...
+
+Dashboard accounts (evaluators sign in at ``/dashboard/``)::
+
+    lrs user add eva --role evaluator      # asks the password (12+ characters)
+    lrs user list
+    lrs user remove eva
+
+cmi5 courses for the learner portal (validated, stored all or nothing)::
+
+    lrs course import exports/gsog-fr-police-cmi5.zip
+    lrs course list --json
+    lrs course remove 3
 
 The database is ``--database URL``, else ``GSOG_LRS_DATABASE_URL``, else
 ``sqlite:///lrs.sqlite3``.
@@ -31,11 +44,13 @@ The database is ``--database URL``, else ``GSOG_LRS_DATABASE_URL``, else
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
 
 import click
 
@@ -119,6 +134,7 @@ def serve(ctx: click.Context, host: str, port: int, database: str | None) -> Non
     given = (ctx.obj or {}).get("store")
     app = create_app(_config(database), store=given)
     click.echo(f"LRS on http://{host}:{port}{app.config['LRS'].xapi_prefix}/ (development server; Ctrl+C stops)")
+    click.echo(f"dashboard: http://{host}:{port}/dashboard/ (evaluator accounts: lrs user add NAME)")
     if app.config["LRS"].preview_dir:
         click.echo(f"package preview: http://{host}:{port}/preview/ (cmi5 packages in {app.config['LRS'].preview_dir})")
     app.run(host=host, port=port, threaded=True, use_reloader=False, request_handler=_RequestHandler())
@@ -163,6 +179,13 @@ def client() -> None:
 @click.option("--authority-email", default=None, help="Statements' authority: an Agent with this mbox.")
 @click.option("--key", default=None, help="Use this key instead of a random one (scripted set-ups).")
 @click.option("--secret", default=None, help="Use this secret instead of a random one (scripted set-ups).")
+@click.option(
+    "--organisation",
+    default=None,
+    help="Bind the client to this organisation id: the key of its dual-tracking SCORM packages "
+    "(course build --lrs ... --organisation ID). It may only send that organisation's pseudonymous "
+    "statements and read nothing; scope statements/write only.",
+)
 @database_option
 @click.pass_context
 def client_add(
@@ -172,6 +195,7 @@ def client_add(
     authority_email: str | None,
     key: str | None,
     secret: str | None,
+    organisation: str | None,
     database: str | None,
 ) -> None:
     """Add client NAME and print its key and secret (the secret is shown this once only)."""
@@ -184,7 +208,9 @@ def client_add(
         authority = {"objectType": "Agent", "name": name, "mbox": f"mailto:{authority_email}"}
     store = _open_store(ctx, database)
     try:
-        new_key, new_secret = add_client(store, name, scopes, authority, key=key, secret=secret)
+        new_key, new_secret = add_client(
+            store, name, scopes, authority, key=key, secret=secret, organisation=organisation
+        )
     except ValueError as error:
         raise click.UsageError(str(error)) from error
     click.echo(f"key:    {new_key}")
@@ -201,7 +227,14 @@ def client_list(ctx: click.Context, as_json: bool, database: str | None) -> None
     clients = _open_store(ctx, database).list_clients()
     if as_json:
         rows = [
-            {"key": c.key, "name": c.name, "scopes": list(c.scopes), "created": c.created.isoformat()} for c in clients
+            {
+                "key": c.key,
+                "name": c.name,
+                "scopes": list(c.scopes),
+                "organisation": c.organisation,
+                "created": c.created.isoformat(),
+            }
+            for c in clients
         ]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -209,7 +242,8 @@ def client_list(ctx: click.Context, as_json: bool, database: str | None) -> None
         click.echo("no clients; add one with: lrs client add NAME --scope all")
         return
     for c in clients:
-        click.echo(f"{c.key}  {c.name}  [{' '.join(c.scopes)}]  created {c.created:%Y-%m-%d %H:%M} UTC")
+        bound = f"  organisation {c.organisation}" if c.organisation else ""
+        click.echo(f"{c.key}  {c.name}  [{' '.join(c.scopes)}]{bound}  created {c.created:%Y-%m-%d %H:%M} UTC")
 
 
 @client.command("remove")
@@ -221,6 +255,131 @@ def client_remove(ctx: click.Context, key: str, database: str | None) -> None:
     if not _open_store(ctx, database).remove_client(key):
         raise click.ClickException(f"no client with key {key!r}")
     click.echo(f"removed {key}")
+
+
+@main.group()
+def user() -> None:
+    """Manage dashboard accounts (evaluators sign in at /dashboard/ with a password)."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["evaluator"]), default="evaluator", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin (scripts).")
+@database_option
+@click.pass_context
+def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool, database: str | None) -> None:
+    """Add account NAME; the password (12 characters or more) is asked for, or read from stdin."""
+    from lrs.dashboard.accounts import AccountError, add_user, check_password_strength, engine_of
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        check_password_strength(password)
+        add_user(engine_of(_open_store(ctx, database)), name, password, role)
+    except AccountError as error:
+        raise click.UsageError(str(error)) from error
+    click.echo(f"added {role} {name}")
+
+
+@user.command("list")
+@database_option
+@click.pass_context
+def user_list(ctx: click.Context, database: str | None) -> None:
+    """List accounts: name, role, created (never password hashes)."""
+    from lrs.dashboard.accounts import engine_of, list_users
+
+    found = list_users(engine_of(_open_store(ctx, database)))
+    if not found:
+        click.echo("no accounts; add one with: lrs user add NAME --role evaluator")
+    for u in found:
+        click.echo(f"{u.username}  {u.role}  created {u.created:%Y-%m-%d %H:%M} UTC")
+
+
+@user.command("remove")
+@click.argument("name")
+@database_option
+@click.pass_context
+def user_remove(ctx: click.Context, name: str, database: str | None) -> None:
+    """Remove account NAME (its open sessions stop working at their next request)."""
+    from lrs.dashboard.accounts import engine_of, remove_user
+
+    if not remove_user(engine_of(_open_store(ctx, database)), name):
+        raise click.ClickException(f"no account named {name!r}")
+    click.echo(f"removed {name}")
+
+
+@main.group()
+def course() -> None:
+    """Manage imported cmi5 courses (the learner portal's catalogue)."""
+
+
+@course.command("import")
+@click.argument("packages", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@database_option
+@click.pass_context
+def course_import(ctx: click.Context, packages: tuple[Path, ...], database: str | None) -> None:
+    """Validate and import cmi5 package zips, each all or nothing; exit 1 if any is refused."""
+    from lrs.courses.store import CourseImportError, import_package
+
+    store = _open_store(ctx, database)
+    refused = 0
+    for package in packages:
+        try:
+            done = import_package(store, package)
+        except CourseImportError as error:
+            refused += 1
+            click.echo(f"{package}: refused, nothing stored", err=True)
+            for problem in error.problems:
+                click.echo(f"  {problem}", err=True)
+            continue
+        how = "replaced" if done.replaced else "imported"
+        click.echo(
+            f"{how} {done.course_iri} {done.version or '(no version)'} as {done.id}: "
+            f"{len(done.aus)} AUs, {done.files} files, {done.size:,} bytes"
+        )
+    if refused:
+        raise click.exceptions.Exit(1)
+
+
+@course.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@database_option
+@click.pass_context
+def course_list(ctx: click.Context, as_json: bool, database: str | None) -> None:
+    """List imported package versions: id, course, version, languages, sector, AUs; * marks the current."""
+    from lrs.courses.store import list_courses
+
+    found = list_courses(_open_store(ctx, database))
+    if as_json:
+        click.echo(json.dumps([c.as_dict() for c in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo("no courses; import one with: lrs course import PKG.zip")
+    for c in found:
+        mark = "*" if c.current else " "
+        title = next(iter(c.title.values()), "")
+        click.echo(
+            f"{c.id:>4} {mark} {c.course_iri}  {c.version or '-'}  {','.join(c.languages)}  "
+            f"{c.sector or '-'}  {len(c.aus)} AUs  {title}"
+        )
+
+
+@course.command("remove")
+@click.argument("ident", metavar="ID")
+@click.option("--version", default=None, help="Only this version of the course.")
+@database_option
+@click.pass_context
+def course_remove(ctx: click.Context, ident: str, version: str | None, database: str | None) -> None:
+    """Remove a package version by its id, or every version of a course by its cmi5 course IRI."""
+    from lrs.courses.store import remove_course
+
+    removed = remove_course(_open_store(ctx, database), ident, version)
+    if not removed:
+        raise click.ClickException(f"no imported course {ident!r}" + (f" version {version!r}" if version else ""))
+    click.echo(f"removed {removed} package version{'s' if removed != 1 else ''}")
 
 
 @main.group()
@@ -242,6 +401,266 @@ def db_upgrade(database: str | None) -> None:
         click.echo(f"database at revision {head_revision()} (was {before or 'empty'})")
     finally:
         engine.dispose()
+
+
+@main.command()
+@click.option(
+    "--actor",
+    "actor_json",
+    required=True,
+    metavar="JSON",
+    help='The learner as an xAPI Agent, e.g. \'{"mbox": "mailto:a@example.org"}\' or '
+    '\'{"account": {"homePage": "https://lms.example.org", "name": "42"}}\'.',
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@database_option
+@click.pass_context
+def erase(ctx: click.Context, actor_json: str, yes: bool, database: str | None) -> None:
+    """Erase one learner: statements, documents, cmi5 records and derived report data.
+
+    An ``mbox`` also erases the statements filed under its ``mbox_sha1sum``
+    (the same person). The log records that an erasure happened and how
+    much it removed, never whom.
+    """
+    from lrs.xapi.agents import AgentKeyError, agent_key, mbox_sha1, normalise_mbox
+    from lrs.xapi.jsontext import ClientJsonError, parse_client_json
+
+    try:
+        actor = parse_client_json(actor_json, "--actor")
+    except ClientJsonError as error:
+        raise click.BadParameter(f"not JSON: {error}", param_hint="--actor") from None
+    if not isinstance(actor, dict):
+        raise click.BadParameter("give an xAPI Agent (a JSON object)", param_hint="--actor")
+    try:
+        keys = [agent_key(actor)]
+    except AgentKeyError as error:
+        raise click.BadParameter(str(error), param_hint="--actor") from None
+    if isinstance(actor.get("mbox"), str):
+        keys.append("mbox_sha1sum:" + mbox_sha1(normalise_mbox(actor["mbox"])))
+    if not yes:
+        click.confirm("Erase every record of this learner? This cannot be undone", abort=True)
+    store = _open_store(ctx, database)
+    removed = sum(store.erase_agent(key) for key in keys)
+    logging.getLogger("lrs.privacy").info(json.dumps({"event": "erasure", "statements": removed}))
+    click.echo(f"erased: {removed} statements, with the learner's documents and cmi5 records")
+
+
+@main.command()
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep this many days (default: $GSOG_LRS_RETENTION_DAYS).",
+)
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
+@database_option
+@click.pass_context
+def retention(ctx: click.Context, days: int | None, dry_run: bool, database: str | None) -> None:
+    """Remove what was stored longer ago than the retention period (run it daily, e.g. from cron)."""
+    keep = days if days is not None else _config(database).retention_days
+    if not keep:
+        raise click.UsageError("no retention period: give --days or set GSOG_LRS_RETENTION_DAYS")
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=keep)
+    store = _open_store(ctx, database)
+    if dry_run:
+        click.echo(
+            f"would remove {store.count_stored_before(cutoff)} statements stored before {cutoff:%Y-%m-%d %H:%M} UTC"
+        )
+        return
+    result = store.purge_before(cutoff)
+    logging.getLogger("lrs.privacy").info(
+        json.dumps({"event": "retention", "days": keep, "statements": result.statements, "documents": result.documents})
+    )
+    click.echo(
+        f"removed {result.statements} statements and {result.documents} documents "
+        f"stored before {cutoff:%Y-%m-%d %H:%M} UTC"
+    )
+
+
+@main.group()
+def export() -> None:
+    """Exports for researchers (pseudonymised)."""
+
+
+@export.command("statements")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Stored on or after this day.")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Stored on or before this day.")
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Pseudonym key (32+ bytes) to reuse, so two exports link; default: a new random key, not kept.",
+)
+@click.option("--out", type=click.File("w", encoding="utf-8"), default="-", help="JSON lines file (default: stdout).")
+@database_option
+@click.pass_context
+def export_statements(
+    ctx: click.Context,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    key_file: Path | None,
+    out: TextIO,
+    database: str | None,
+) -> None:
+    """Write the statements of a period as pseudonymised JSON lines (see lrs.xapi.pseudonym)."""
+    import secrets
+
+    from lrs.store.interface import StatementQuery
+    from lrs.xapi.jsontext import dumps_json
+    from lrs.xapi.pseudonym import Pseudonymiser
+    from lrs.xapi.validate import VOIDED_VERB
+
+    key = key_file.read_bytes() if key_file is not None else secrets.token_bytes(32)
+    try:
+        pseudonymiser = Pseudonymiser(key)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--key-file") from None
+    # xAPI's since is exclusive: one microsecond before the day starts includes the whole day
+    since = start.replace(tzinfo=dt.UTC) - dt.timedelta(microseconds=1) if start else None
+    until = (end.replace(tzinfo=dt.UTC) + dt.timedelta(days=1)) if end else None
+    store = _open_store(ctx, database)
+    after: tuple[dt.datetime, str] | None = None
+    written = 0
+    while True:
+        page = store.query_statements(StatementQuery(since=since, until=until, ascending=True, limit=1000, after=after))
+        for stored in page.statements:
+            if stored.statement.get("verb", {}).get("id") == VOIDED_VERB:
+                continue
+            out.write(dumps_json(pseudonymiser.statement(stored.statement)) + "\n")
+            written += 1
+        if page.next_after is None:
+            break
+        after = page.next_after
+    click.echo(f"exported {written} statements", err=True)
+
+
+_REPORT_FORMATS = ("table", "csv", "xlsx", "json")
+
+
+def _day(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value is not None else None
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--list", "list_reports", is_flag=True, help="List the reports and exit.")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day of the period.")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day of the period.")
+@click.option("--sector", default=None, help="Only this sector ('unknown': statements without one).")
+@click.option("--organisation", default=None, help="Only this organisation code.")
+@click.option("--region", default=None, help="Only this region code.")
+@click.option("--language", default=None, help="Only this language.")
+@click.option("--level", default=None, help="Only this training level.")
+@click.option("--module", default=None, help="Only this module (activity IRI).")
+@click.option("--package-version", default=None, help="Only this package version.")
+@click.option("--compare-from", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Second period's first day.")
+@click.option("--compare-to", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Second period's last day.")
+@click.option("--format", "fmt", type=click.Choice(_REPORT_FORMATS), default="table", show_default=True)
+@click.option("--lang", type=click.Choice(["nl", "fr", "en"]), default="en", show_default=True, help="Headers.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File (default: stdout).")
+@click.option(
+    "--k",
+    "k",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Smallest group a cell shows (default: $GSOG_LRS_REPORT_MIN_GROUP or 5).",
+)
+@database_option
+@click.pass_context
+def report(  # noqa: PLR0913 - one option per filter, as the issue asks
+    ctx: click.Context,
+    name: str | None,
+    list_reports: bool,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    sector: str | None,
+    organisation: str | None,
+    region: str | None,
+    language: str | None,
+    level: str | None,
+    module: str | None,
+    package_version: str | None,
+    compare_from: dt.datetime | None,
+    compare_to: dt.datetime | None,
+    fmt: str,
+    lang: str,
+    out: Path | None,
+    k: int | None,
+    database: str | None,
+) -> None:
+    """Print report NAME for a period and filter; with --compare-from/--compare-to, two periods side by side."""
+    from lrs.reports import REPORTS, ReportFilter, compare, run_report
+    from lrs.reports.formats import to_csv, to_json, to_text, to_xlsx
+
+    if list_reports:
+        for report_name, definition in REPORTS.items():
+            click.echo(f"{report_name}\t{definition.titles[lang]}")
+        return
+    if name is None:
+        raise click.UsageError("give a report NAME (lrs report --list shows them)")
+    if name not in REPORTS:
+        raise click.BadParameter(f"unknown report {name!r}; known: {', '.join(REPORTS)}", param_hint="NAME")
+    dims = {
+        "sector": sector,
+        "organisation": organisation,
+        "region": region,
+        "language": language,
+        "level": level,
+        "module": module,
+        "package_version": package_version,
+    }
+    try:
+        flt = ReportFilter(start=_day(start), end=_day(end), **dims)
+        second = (
+            ReportFilter(start=_day(compare_from), end=_day(compare_to), **dims)
+            if compare_from is not None or compare_to is not None
+            else None
+        )
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--from/--to") from None
+    smallest = k if k is not None else _config(database).report_min_group
+    store = _open_store(ctx, database)
+    engine = getattr(store, "engine", None)
+    if engine is None:
+        raise click.UsageError("reports need an SQL store")
+    table = (
+        run_report(engine, name, flt, k=smallest) if second is None else compare(engine, name, flt, second, k=smallest)
+    )
+    if fmt == "csv":
+        data = to_csv(table, lang)
+    elif fmt == "xlsx":
+        data = to_xlsx(table, lang)
+    elif fmt == "json":
+        data = to_json(table)
+    else:
+        data = to_text(table, lang).encode("utf-8")
+    if out is not None:
+        out.write_bytes(data)
+    elif fmt == "xlsx" and sys.stdout.isatty():
+        raise click.UsageError("XLSX is binary: give --out FILE")
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
+@main.group()
+def reports() -> None:
+    """The report projection (per-learner rows the reports read)."""
+
+
+@reports.command("rebuild")
+@database_option
+@click.pass_context
+def reports_rebuild(ctx: click.Context, database: str | None) -> None:
+    """Recompute the report projection from the stored statements (after an upgrade, or to check it)."""
+    from lrs.reports import rebuild
+
+    store = _open_store(ctx, database)
+    engine = getattr(store, "engine", None)
+    if engine is None:
+        raise click.UsageError("reports need an SQL store")
+    learners = rebuild(engine)
+    click.echo(f"rebuilt the report projection of {learners} learners")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -77,6 +77,17 @@ class LrsConfig:
     #: disks with slow fsync, but a power cut may lose the last acknowledged statements;
     #: an application crash still loses nothing). Ignored on PostgreSQL.
     sqlite_synchronous: str = "full"
+    #: Days statements and documents are kept; ``lrs retention`` removes older ones
+    #: (run it daily). 0: no retention period set, nothing is removed.
+    retention_days: int = 0
+    #: Signs the dashboard's session cookies (at least 32 characters). Empty: the LRS
+    #: generates one and keeps it in its database, shared by every worker and restart.
+    secret_key: str = ""
+    #: Longest life of a dashboard login in seconds, however active (idle sessions end sooner).
+    dashboard_session_seconds: int = 8 * 3600
+    #: Smallest group of learners a report cell may show (``GSOG_LRS_REPORT_MIN_GROUP``);
+    #: smaller groups are suppressed and marked (lrs.reports.privacy).
+    report_min_group: int = 5
 
     def __post_init__(self) -> None:
         """Refuse settings the LRS cannot run with, naming the setting and its variable."""
@@ -84,6 +95,10 @@ class LrsConfig:
 
         object.__setattr__(self, "sqlite_synchronous", check_sqlite_synchronous(self.sqlite_synchronous))
         object.__setattr__(self, "public_url", check_public_url(self.public_url))
+        if self.report_min_group < 1:
+            raise ValueError("report_min_group (GSOG_LRS_REPORT_MIN_GROUP): the smallest group must be at least 1")
+        if self.secret_key and len(self.secret_key) < 32:
+            raise ValueError("secret_key (GSOG_LRS_SECRET_KEY): use at least 32 random characters, or leave it unset")
 
     @classmethod
     def from_env(cls, **overrides: Any) -> LrsConfig:

@@ -48,6 +48,13 @@ VOICES = {"nl": "nl", "fr": "fr-be"}
 SPEECH_RATE = 160  # words per minute: calm, clear narration
 WIDTH, HEIGHT = 1280, 720
 LEAD_IN, SENTENCE_GAP, SLIDE_GAP, TAIL = 0.5, 0.3, 0.7, 1.0
+
+
+def voice(lang: str) -> str:
+    """The espeak-ng voice for a language tag: ours, else espeak's own for the tag or its language."""
+    return VOICES.get(lang) or VOICES.get(lang.split("-")[0]) or lang.lower()
+
+
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 FONT_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 BACKGROUND, FOREGROUND, ACCENT = "0x1f2a44", "0xffffff", "0xf2c14e"
@@ -87,7 +94,7 @@ def render_key(unit: VideoUnit, lang: str) -> str:
     payload = {
         "renderer": RENDERER_VERSION,
         "lang": lang,
-        "voice": VOICES.get(lang, lang),
+        "voice": voice(lang),
         "rate": SPEECH_RATE,
         "size": [WIDTH, HEIGHT],
         "poster": POSTER_ENCODING,
@@ -110,7 +117,7 @@ def draft_paths(cache: Path, unit: VideoUnit, lang: str) -> DraftPaths:
 
 
 def _speak(text: str, lang: str, target: Path, cwd: Path) -> None:
-    run_tool(["espeak-ng", "-v", VOICES.get(lang, lang), "-s", str(SPEECH_RATE), "-w", str(target), text], cwd)
+    run_tool(["espeak-ng", "-v", voice(lang), "-s", str(SPEECH_RATE), "-w", str(target), text], cwd)
 
 
 def _escape(text: str) -> str:

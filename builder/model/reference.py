@@ -7,9 +7,8 @@ from typing import Literal
 
 from pydantic import Field, HttpUrl
 
-from builder.model.base import LocalizedText, Sector, Slug, Sources, Strict
-
-Region = Literal["flanders", "brussels", "wallonia", "belgium", "netherlands"]
+from builder.model.base import LocalizedText, Slug, Sources, Strict
+from builder.model.vocabularies import TermId
 
 
 class FactsheetSection(Strict):
@@ -53,8 +52,8 @@ class ReferralEntry(Strict):
     id: Slug
     name: LocalizedText
     description: LocalizedText
-    regions: list[Region] = Field(min_length=1)
-    sectors: list[Sector] = Field(min_length=1)
+    regions: list[TermId] = Field(min_length=1, description="ids of course.yaml's 'regions'")
+    sectors: list[TermId] = Field(min_length=1, description="ids of course.yaml's 'referral_sectors'")
     languages: list[str] = Field(min_length=1)
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9 ]{2,19}$")
     web: HttpUrl | None = None

@@ -14,37 +14,63 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import cast
 
+from babel import Locale
+
+from builder.i18n import TEMPLATE_NAME, catalogue_dir, check_catalogues
 from builder.media.recorded import CAPTION_SUFFIX, VIDEO_SUFFIXES, recorded_captions, recorded_video
 from builder.media.webvtt import check_webvtt
 from builder.model.assessment import ItemBankFile, Matching, MultipleResponse, Ordering, SingleChoice
-from builder.model.base import SECTORS
 from builder.model.catalog import Course
-from builder.model.course import AIMS, GOAL_PREFIX, CourseFile, LearningGoalsFile
+from builder.model.course import GOAL_PREFIX, CourseFile, LearningGoalsFile
 from builder.model.reference import EvaluationForm, Glossary, ReferralList
 from builder.model.sources import SourcesFile, parse_note
-from builder.model.units import VideoUnit
+from builder.model.units import Case, VideoUnit
+from builder.model.vocabularies import PROVIDED, SHOWN, VocabularyName, term_id
 from builder.source.loader import SourceFile
 from builder.source.messages import field_path
 from builder.source.problems import ProblemList
 from builder.source.walk import localized_values, source_notes
 from builder.source.yaml_tree import Loc
 
-LANGUAGE_NAMES = {"nl": "Dutch", "fr": "French"}
+
+def language_name(lang: str) -> str:
+    """The English name of a language tag for messages (``de`` -> ``German``)."""
+    try:
+        return str(Locale.parse(lang, sep="-").get_display_name("en"))
+    except (ValueError, LookupError):  # a tag Babel has no data for: its code is name enough
+        return lang
 
 
-def check_translations(files: Iterable[SourceFile], languages: Iterable[str], problems: ProblemList) -> None:
-    """Every text must exist in each language being built."""
+def check_translations(
+    files: Iterable[SourceFile], languages: Iterable[str], problems: ProblemList, declared: Iterable[str] = ()
+) -> None:
+    """Every text must exist in each language being built.
+
+    A text in a language the course does not declare is never shipped, so it
+    is a warning: usually a leftover or a tag spelt differently (``de-DE``
+    beside ``de``).
+    """
     wanted = list(languages)
+    shipped = set(declared) | set(wanted)
     for f in files:
         for loc, value in localized_values(f.model):
             for lang in wanted:
                 if lang not in value:
-                    name = LANGUAGE_NAMES.get(lang, lang)
                     problems.error(
                         f.path,
                         f.line_of(loc),
                         field_path(loc),
-                        f"{name} text is missing; add '{lang}:' with the translation",
+                        f"{language_name(lang)} text is missing; add '{lang}:' with the translation",
+                    )
+            for lang in value:
+                if shipped and lang not in shipped:
+                    here = (*loc, lang)
+                    problems.warning(
+                        f.path,
+                        f.line_of(here),
+                        field_path(here),
+                        f"'{lang}' is not one of the course languages ({', '.join(sorted(shipped))}); "
+                        "this text is not built",
                     )
 
 
@@ -98,8 +124,9 @@ def check_ids(files: list[SourceFile], problems: ProblemList) -> None:
                 problems.error(f.path, f.line_of(loc), field_path(loc), f"id '{value}' is used twice")
 
 
-def check_goals(files: list[SourceFile], problems: ProblemList) -> None:
-    """A goal's id letter must match its type (K knowledge, S skill, A attitude)."""
+def check_goals(files: list[SourceFile], meta: CourseFile, problems: ProblemList) -> None:
+    """A goal's id letter must match its type (K knowledge, S skill, A attitude); its aims are the course's."""
+    aims = meta.vocabulary("aims")
     for f in files:
         if not isinstance(f.model, LearningGoalsFile):
             continue
@@ -112,8 +139,11 @@ def check_goals(files: list[SourceFile], problems: ProblemList) -> None:
                     f"goals[{index}].id",
                     f"'{goal.id}' is a {goal.type} goal, so its id must start with LG-{letter}",
                 )
+            for a_index, aim in enumerate(goal.aims):
+                if aim not in aims:
+                    _not_in_vocabulary(f, ("goals", index, "aims", a_index), aim, "aims", aims, problems)
         covered = {aim for goal in f.model.goals for aim in goal.aims}
-        for aim in AIMS:
+        for aim in aims:
             if aim not in covered:
                 problems.warning(f.path, 1, "goals", f"no learning goal serves the aim '{aim}'")
 
@@ -183,16 +213,96 @@ def _goal_refs(f: SourceFile) -> Iterable[tuple[Loc, str]]:
             yield ("competence_items", q_index, "goal"), question.goal
 
 
-def check_cases(course: Course, problems: ProblemList) -> None:
-    """Each sector needs exactly one case: it is the main case of that package."""
-    by_sector: Counter[str] = Counter(case.sector for case in course.cases)
-    for sector in SECTORS:
-        if by_sector[sector] == 0:
+def _not_in_vocabulary(
+    f: SourceFile, loc: Loc, value: str, name: VocabularyName, ids: list[str], problems: ProblemList
+) -> None:
+    close = difflib.get_close_matches(value, ids, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else f"add it to '{name}' in course.yaml"
+    message = f"'{value}' is not one of the course's {name} ({', '.join(ids)}); {hint}"
+    problems.error(f.path, f.line_of(loc), field_path(loc), message)
+
+
+def check_vocabularies(files: list[SourceFile], meta: CourseFile, problems: ProblemList) -> None:
+    """The course's vocabularies are well formed, and cases and referral entries use them.
+
+    An id the course adds to a vocabulary learners see (a sector, a region)
+    needs a name in every course language, since the interface catalogues
+    only name the provided ones. Learning goals' aims are checked in
+    :func:`check_goals`.
+    """
+    course_file = next((f for f in files if isinstance(f.model, CourseFile)), None)
+    if course_file is not None:  # ``de`` and ``DE`` are one language once normalised
+        for value, loc in _duplicates((lang, ("languages", i)) for i, lang in enumerate(meta.languages)):
+            message = f"'{value}' is listed twice"
+            problems.error(course_file.path, course_file.line_of(loc), field_path(loc), message)
+    for name in PROVIDED:
+        declared = getattr(meta, name)
+        if course_file is None or declared is None:
+            continue
+        if not declared:
             problems.error(
-                course.root / "cases",
-                0,
-                "sector",
-                f"no case for sector '{sector}'; add cases/<name>.yaml with 'sector: {sector}'",
+                course_file.path,
+                course_file.line_of((name,)),
+                name,
+                f"'{name}' is empty; leave it out "
+                f"for the provided list ({', '.join(PROVIDED[name])}) or name at least one",
+            )
+        ids = [term_id(entry) for entry in declared]
+        for value, loc in _duplicates((v, (name, i)) for i, v in enumerate(ids)):
+            problems.error(course_file.path, course_file.line_of(loc), field_path(loc), f"'{value}' is listed twice")
+        for index, entry in enumerate(declared):
+            if name in SHOWN and isinstance(entry, str) and entry not in PROVIDED[name]:
+                loc = (name, index)
+                problems.error(
+                    course_file.path,
+                    course_file.line_of(loc),
+                    field_path(loc),
+                    f"'{entry}' is not one of the provided {name} ({', '.join(PROVIDED[name])}); "
+                    f"give it a name in every course language: {{id: {entry}, name: {{...}}}}",
+                )
+    sectors, regions, referral_sectors = (meta.vocabulary(n) for n in ("sectors", "regions", "referral_sectors"))
+    for f in files:
+        model = f.model
+        if isinstance(model, Case) and model.sector not in sectors:
+            _not_in_vocabulary(f, ("sector",), model.sector, "sectors", sectors, problems)
+        if isinstance(model, ReferralList):
+            for e_index, entry in enumerate(model.entries):
+                for r_index, region in enumerate(entry.regions):
+                    if region not in regions:
+                        _not_in_vocabulary(
+                            f, ("entries", e_index, "regions", r_index), region, "regions", regions, problems
+                        )
+                for s_index, sector in enumerate(entry.sectors):
+                    if sector not in referral_sectors:
+                        _not_in_vocabulary(
+                            f,
+                            ("entries", e_index, "sectors", s_index),
+                            sector,
+                            "referral_sectors",
+                            referral_sectors,
+                            problems,
+                        )
+
+
+def check_cases(course: Course, files: list[SourceFile], problems: ProblemList) -> None:
+    """Each of the course's sectors needs exactly one case: it is the main case of that package.
+
+    A missing case is reported where the sector is declared (``sectors:`` of
+    course.yaml), or at ``cases/`` when the course builds the provided five.
+    """
+    by_sector: Counter[str] = Counter(case.sector for case in course.cases)
+    course_file = next((f for f in files if isinstance(f.model, CourseFile)), None)
+    for index, sector in enumerate(course.meta.sector_ids):
+        if by_sector[sector] == 0:
+            where, line, field_name = course.root / "cases", 0, "sector"
+            if course_file is not None and course.meta.sectors is not None:
+                where, line, field_name = course_file.path, course_file.line_of(("sectors", index)), f"sectors[{index}]"
+            problems.error(
+                where,
+                line,
+                field_name,
+                f"no case for sector '{sector}'; add cases/<name>.yaml with 'sector: {sector}', "
+                "or take the sector out of 'sectors' in course.yaml",
             )
     for case in course.cases:
         if by_sector[case.sector] > 1:
@@ -402,3 +512,26 @@ def check_sources(files: list[SourceFile], seeds: Path | None, problems: Problem
                 f"lines {note.span} are past the end of '{cited_source.file}' of source '{cited_source.id}' "
                 f"({lengths[note.source]} lines)",
             )
+
+
+def check_interface(course_file: SourceFile, languages: list[str], problems: ProblemList) -> None:
+    """Every course language needs the player's interface strings: a complete catalogue in ``player/i18n/``.
+
+    A missing catalogue is reported at the language in course.yaml; a
+    missing, empty or fuzzy string at its catalogue, by msgid.
+    """
+    declared = [str(lang) for lang in cast(CourseFile, course_file.model).languages]
+    found, missing = check_catalogues(languages)
+    for lang, path in found.items():
+        if not path:
+            index = declared.index(lang) if lang in declared else None
+            loc: Loc = ("languages", index) if index is not None else ("languages",)
+            problems.error(
+                course_file.path,
+                course_file.line_of(loc),
+                field_path(loc),
+                f"the player has no interface strings in {language_name(lang)}: add {catalogue_dir()}/{lang}.po "
+                f"(a copy of {TEMPLATE_NAME} with every msgstr translated)",
+            )
+    for problem in missing:
+        problems.error(problem.path, problem.line, problem.msgid, problem.message)

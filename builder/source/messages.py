@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
+from builder.model.base import BCP47_PATTERN
 from builder.source.yaml_tree import Loc
 
 #: What each id/format pattern means, in words.
@@ -19,6 +20,7 @@ PATTERN_HINTS = {
     "such as 'framework:467-473' or 'framework:p12'",
     r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$": "a date YYYY-MM-DD, or YYYY-MM or YYYY when the day is not known",
     r"^[0-9]+\.[0-9]+\.[0-9]+$": "a version such as 1.0.0",
+    BCP47_PATTERN: "a BCP 47 language tag such as 'nl', 'de', 'en' or 'fr-BE'",
     r"^\+?[0-9][0-9 ]{2,19}$": "a phone number of digits and spaces, e.g. '0800 30 030' or '+32 2 000 00 00'",
 }
 
@@ -203,7 +205,8 @@ def describe(error: ErrorDetails, model: type[BaseModel], data: Any) -> tuple[Lo
         least = ctx.get("min_length", 1)
         if loc and loc[-1] == "goals":
             return loc, "at least one learning goal is required (e.g. [LG-K1])"
-        if isinstance(value, str) or loc and loc[-1] in ("nl", "fr"):
+        # a text, or one language's list of a LocalizedList (``keywords: {de: []}``)
+        if isinstance(value, str) or loc and isinstance(loc[-1], str) and re.fullmatch(BCP47_PATTERN, loc[-1]):
             return loc, "must not be empty"
         return loc, f"needs at least {least} entr{'y' if least == 1 else 'ies'}"
     if kind == "too_long":

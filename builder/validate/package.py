@@ -14,15 +14,19 @@ from pathlib import Path
 from lxml import etree
 
 from builder.spec import CMI5, IMSCP_12, IMSCP_2004, TINCAN
+from builder.validate.content import content_findings
 from builder.validate.formats import MANIFEST_NAMES, SCORM_2004_EDITIONS, PackageFormat, qualified, short_name
 from builder.validate.problems import Finding, PackageProblem, shown
-from builder.validate.semantics import semantic_findings
+from builder.validate.semantics import CMI5_WELL_FORMED, semantic_findings
 from builder.validate.xmlread import line_of, parse_manifest
 from builder.validate.xsd import SchemaUnavailable, has_schema, xsd_findings
 from builder.validate.zipsafe import EntryUnreadable, SafeZip, ZipRejected, open_package
 
 MAX_PROBLEMS = 500
 """Most problems reported per package; a zip with thousands of stray files should not flood the terminal."""
+
+CMI5_MANIFEST = "cmi5.xml"
+"""The course structure file of a cmi5 package (cmi5 13.2, 14.0: named so, at the zip's root)."""
 
 UNKNOWN = "unknown format"
 """How the summary line names a package whose format could not be told (``null`` in JSON)."""
@@ -109,6 +113,7 @@ def _check(path: Path, schemas: Path | None) -> tuple[str | None, list[Finding]]
                 return _guess_label(package.names), [manifest]
             findings = schema_findings(manifest, schemas)
             findings += semantic_findings(manifest.kind, manifest.name, manifest.root, package.names)
+            findings += content_findings(package)
             return manifest.label, findings
     except ZipRejected as rejected:
         return None, rejected.findings
@@ -125,8 +130,13 @@ def load_manifest(package: SafeZip) -> Detected | Finding:
         return Finding(name, None, str(exc))
     root = parse_manifest(name, data)
     if isinstance(root, Finding):
-        return root
+        return cmi5_syntax(root) if name == CMI5_MANIFEST else root
     return classify(name, root)
+
+
+def cmi5_syntax(finding: Finding) -> Finding:
+    """A syntax error in cmi5.xml, naming the cmi5 requirement it breaks (as every cmi5 rule does)."""
+    return Finding(finding.file, finding.line, f"{finding.message} ({CMI5_WELL_FORMED})")
 
 
 def manifest_name(names: frozenset[str]) -> str | None:

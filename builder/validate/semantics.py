@@ -342,6 +342,26 @@ def bind(rule: Callable[[Manifest, Dialect], Iterable[Finding]], d: Dialect) -> 
 
 CMI5_ID_ELEMENTS = ("course", "block", "au", "objective")
 
+CMI5_SECTIONS = {"course": "13.1.1", "block": "13.1.2", "objective": "13.1.3", "au": "13.1.4"}
+"""The section of the cmi5 specification that defines each element of the course structure.
+
+Messages about cmi5.xml end with the requirement they enforce, e.g. ``(cmi5
+13.1.4: every au id MUST be unique within the course structure)``, so an
+author, and an LMS refusing the package on import (``lrs course import``),
+can look the rule up.
+"""
+
+CMI5_RELATIVE_MEDIA = "cmi5 14.0: media in a zip package MUST be referenced by relative URLs to files in the zip"
+"""Why an AU url naming no file of the zip is refused."""
+
+CMI5_WELL_FORMED = "cmi5 13.2: the course structure MUST conform to CourseStructure.xsd"
+"""Why a cmi5.xml that is not well-formed XML is refused."""
+
+
+def cmi5_rule(local: str, text: str) -> str:
+    """`` (cmi5 <section>: <text>)``, the requirement a finding about ``<local>`` names."""
+    return f" (cmi5 {CMI5_SECTIONS[local]}: {text})"
+
 
 def cmi5_ids(m: Manifest) -> Iterator[Finding]:
     """Course, block, AU and objective ids are absolute IRIs and unique: they become xAPI activity ids."""
@@ -352,10 +372,14 @@ def cmi5_ids(m: Manifest) -> Iterator[Finding]:
             if ident is None:
                 continue
             if not is_absolute_iri(ident):
-                yield m.at(element, f"{local} id {shown(ident)!r} is not an absolute IRI (e.g. https://example.org/…)")
+                rule = cmi5_rule(local, f"the {local} id MUST be a fully qualified IRI")
+                yield m.at(
+                    element, f"{local} id {shown(ident)!r} is not an absolute IRI (e.g. https://example.org/…){rule}"
+                )
             if ident in first:
                 first_line = line_of(first[ident])
-                yield m.at(element, f"{local} id {shown(ident)!r} is used twice (first on line {first_line})")
+                rule = cmi5_rule(local, f"every {local} id MUST be unique within the course structure")
+                yield m.at(element, f"{local} id {shown(ident)!r} is used twice (first on line {first_line}){rule}")
             first.setdefault(ident, element)
 
 
@@ -365,7 +389,8 @@ def cmi5_objective_refs(m: Manifest) -> Iterator[Finding]:
     for element in m.all(CMI5, "objective"):
         ref = element.get("idref")
         if ref is not None and ref not in declared:
-            yield m.at(element, f"objective idref {shown(ref)!r} matches no declared <objective id>")
+            rule = cmi5_rule("objective", "an objective reference MUST name a declared objective")
+            yield m.at(element, f"objective idref {shown(ref)!r} matches no declared <objective id>{rule}")
 
 
 def cmi5_aus(m: Manifest) -> Iterator[Finding]:
@@ -373,16 +398,45 @@ def cmi5_aus(m: Manifest) -> Iterator[Finding]:
     for au in m.all(CMI5, "au"):
         score = au.get("masteryScore")
         if score is not None:
-            yield from in_range(m, au, "masteryScore", score, 0, 1)
+            for finding in in_range(m, au, "masteryScore", score, 0, 1):
+                yield with_rule(finding, cmi5_rule("au", "masteryScore MUST be a decimal from 0 to 1"))
         move_on = au.get("moveOn")
         if move_on is not None and move_on not in CMI5_MOVE_ON:
-            yield m.at(au, f"moveOn {shown(move_on)!r} is not one of {', '.join(CMI5_MOVE_ON)}")
+            rule = cmi5_rule("au", "moveOn MUST be one of the five values it defines")
+            yield m.at(au, f"moveOn {shown(move_on)!r} is not one of {', '.join(CMI5_MOVE_ON)}{rule}")
         url = au.find(qualified(CMI5, "url"))
         if url is not None:
-            yield from file_findings(m, url, (url.text or "").strip(), "au url")
+            for finding in file_findings(m, url, (url.text or "").strip(), "au url"):
+                yield with_rule(finding, f" ({CMI5_RELATIVE_MEDIA})")
 
 
-CMI5_RULES: list[Rule] = [cmi5_ids, cmi5_objective_refs, cmi5_aus]
+def with_rule(finding: Finding, rule: str) -> Finding:
+    """``finding`` with the requirement it enforces appended to its message."""
+    return Finding(finding.file, finding.line, finding.message + rule)
+
+
+def cmi5_required(m: Manifest) -> Iterator[Finding]:
+    """The course has an id and at least one AU, and every AU an id and a url: what an LMS launches from.
+
+    The XSD says so too, but it is only at hand with the full schema set
+    (``../shared/schemas``); without it these are the checks that keep an
+    LMS from importing a course it cannot launch.
+    """
+    course = m.root.find(qualified(CMI5, "course"))
+    if course is None or not (course.get("id") or "").strip():
+        where = m.root if course is None else course
+        yield m.at(where, "the course has no id" + cmi5_rule("course", "a course MUST have an id, an IRI"))
+    aus = m.all(CMI5, "au")
+    if not aus:
+        yield m.at(m.root, "the course has no <au>" + cmi5_rule("au", "a course structure MUST hold at least one AU"))
+    for au in aus:
+        if not (au.get("id") or "").strip():
+            yield m.at(au, "au has no id" + cmi5_rule("au", "every AU MUST have an id, an IRI"))
+        if not (au.findtext(qualified(CMI5, "url")) or "").strip():
+            yield m.at(au, "au has no <url>" + cmi5_rule("au", "every AU MUST have a url to launch"))
+
+
+CMI5_RULES: list[Rule] = [cmi5_required, cmi5_ids, cmi5_objective_refs, cmi5_aus]
 
 
 # --- tincan.xml ------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from lxml import etree
 
+from builder.dual_tracking import DualTracking
 from builder.variants import CompiledVariant
 
 
@@ -30,6 +31,8 @@ class WriterOptions:
     """Choices a build can make per format (defaults suit most LMSs)."""
 
     multi_sco: bool = False
+    #: ``--lrs/--lrs-key/--organisation``: SCORM packages also report to our LRS (None: they do not)
+    dual_tracking: DualTracking | None = None
 
 
 def element(tag: str, attrib: dict[str, str] | None = None, text: str | None = None, *children: Any) -> Any:

@@ -18,6 +18,7 @@ from builder.spec import XML as XML_NS
 from builder.typography import typeset
 from builder.variants import CompiledVariant
 from builder.writers.base import course_iri
+from lrs.xapi.profile import BY_NAME
 
 
 def _facts(compiled: CompiledVariant) -> dict[str, Any]:
@@ -27,12 +28,34 @@ def _facts(compiled: CompiledVariant) -> dict[str, Any]:
         "lang": lang,
         "title": compiled.content["course"]["title"],
         "description": compiled.content["course"]["description"],
-        "keywords": list(meta.keywords.get(lang, [])),  # type: ignore[call-overload]
+        "keywords": list(meta.keywords.get(lang, [])),
         "version": meta.version,
         "rights": pick(meta.rights, lang),
         "iri": course_iri(compiled),
     }
-    return typeset(facts, lang)
+    typeset_facts = typeset(facts, lang)
+    typeset_facts["level"] = meta.level  # a code, byte for byte
+    return typeset_facts
+
+
+#: Where a course's training level sits in LOM: a classification whose purpose is LOMv1.0's
+#: "educational level", its taxon the level's code under the xAPI profile's ``level``
+#: extension IRI. LOM's educational/context has no such values (only school, higher
+#: education, training, other), and a keyword would be a free word in one language.
+LEVEL_TAXONOMY = BY_NAME["level"].iri
+
+
+def _level(d: _Dialect, lom: Any, level: str | None) -> None:
+    """The training level as ``classification`` (LOM's last element), when the course declares one."""
+    if level is None:
+        return
+    classification = d.sub(lom, "classification")
+    d.vocabulary(classification, "purpose", "educational level")
+    path = d.sub(classification, d.taxon_path)
+    d.langstring(path, "source", LEVEL_TAXONOMY, "x-none")
+    taxon = d.sub(path, "taxon")
+    d.sub(taxon, "id", level)
+    d.langstring(taxon, "entry", level, "x-none")
 
 
 class _Dialect:
@@ -43,9 +66,9 @@ class _Dialect:
     vocabulary values are plain or language strings.
     """
 
-    def __init__(self, ns: str, string_tag: str, lang_attr: str, vocabulary_strings: bool) -> None:
+    def __init__(self, ns: str, string_tag: str, lang_attr: str, vocabulary_strings: bool, taxon_path: str) -> None:
         self.ns, self.string_tag, self.lang_attr = ns, string_tag, lang_attr
-        self.vocabulary_strings = vocabulary_strings
+        self.vocabulary_strings, self.taxon_path = vocabulary_strings, taxon_path
 
     def sub(self, parent: Any, tag: str, text: str | None = None) -> Any:
         node = etree.SubElement(parent, f"{{{self.ns}}}{tag}")
@@ -67,8 +90,8 @@ class _Dialect:
                 self.sub(holder, name, text)
 
 
-_IEEE = _Dialect(LOM_NS, "string", "language", vocabulary_strings=False)
-_IMSMD = _Dialect(IMSMD_NS, "langstring", f"{{{XML_NS}}}lang", vocabulary_strings=True)
+_IEEE = _Dialect(LOM_NS, "string", "language", vocabulary_strings=False, taxon_path="taxonPath")
+_IMSMD = _Dialect(IMSMD_NS, "langstring", f"{{{XML_NS}}}lang", vocabulary_strings=True, taxon_path="taxonpath")
 
 
 def ieee_lom(compiled: CompiledVariant) -> Any:
@@ -93,6 +116,7 @@ def ieee_lom(compiled: CompiledVariant) -> Any:
     d.vocabulary(rights, "cost", "no")
     d.vocabulary(rights, "copyrightAndOtherRestrictions", "yes")
     d.langstring(rights, "description", f["rights"], f["lang"])
+    _level(d, lom, f["level"])
     return lom
 
 
@@ -115,4 +139,5 @@ def imsmd_lom(compiled: CompiledVariant) -> Any:
     d.vocabulary(rights, "cost", "no")
     d.vocabulary(rights, "copyrightandotherrestrictions", "yes")
     d.langstring(rights, "description", f["rights"], f["lang"])
+    _level(d, lom, f["level"])
     return lom

@@ -62,13 +62,10 @@ from lrs.store.interface import (
     LaunchToken,
     NewStatement,
 )
+from lrs.xapi import spec
 from lrs.xapi.agents import agent_key
 from lrs.xapi.cmi5_rules import (
-    CMI5_CATEGORY as CMI5_CATEGORY_ID,
-)
-from lrs.xapi.cmi5_rules import (
     PREFERENCES_PROFILE,
-    SESSION_EXTENSION,
     Cmi5Violation,
     SessionRules,
     language_list_ok,
@@ -82,12 +79,10 @@ from lrs.xapi.versions import V1
 bp = Blueprint("cmi5", __name__)
 log = logging.getLogger("lrs.cmi5")
 
-EXTENSION: Final = "https://w3id.org/xapi/cmi5/context/extensions/"
-CMI5_CATEGORY: Final = {"id": CMI5_CATEGORY_ID}
-LAUNCHED_VERB: Final = {"id": "http://adlnet.gov/expapi/verbs/launched", "display": {"en-US": "launched"}}
-ABANDONED_VERB: Final = {"id": "https://w3id.org/xapi/adl/verbs/abandoned", "display": {"en-US": "abandoned"}}
-SATISFIED_VERB: Final = {"id": "https://w3id.org/xapi/adl/verbs/satisfied", "display": {"en-US": "satisfied"}}
-COURSE_TYPE: Final = "https://w3id.org/xapi/cmi5/activitytype/course"
+CMI5_CATEGORY: Final = {"id": spec.CMI5_CATEGORY}
+LAUNCHED_VERB: Final = {"id": spec.LAUNCHED, "display": {"en-US": "launched"}}
+ABANDONED_VERB: Final = {"id": spec.ABANDONED, "display": {"en-US": "abandoned"}}
+SATISFIED_VERB: Final = {"id": spec.SATISFIED, "display": {"en-US": "satisfied"}}
 LAUNCH_MODES: Final = ("Normal", "Browse", "Review")
 MOVE_ON: Final = ("Passed", "Completed", "CompletedAndPassed", "CompletedOrPassed", "NotApplicable")
 AUDIO: Final = ("on", "off")
@@ -115,7 +110,7 @@ def _iri(value: str | None, name: str) -> str:
 
 def _launch_data(body: dict[str, Any], activity_id: str, session_id: str, launch_mode: str) -> dict[str, Any]:
     """The ``LMS.LaunchData`` document for one launch (cmi5 §10.2)."""
-    context: dict[str, Any] = {"extensions": {**_learner_context(body), SESSION_EXTENSION: session_id}}
+    context: dict[str, Any] = {"extensions": {**_learner_context(body), spec.SESSION_ID: session_id}}
     publisher_id = _optional_str(body, "publisherId")
     if publisher_id is not None:
         _iri(publisher_id, "publisherId")
@@ -238,14 +233,14 @@ def _launched_statement(
     context["registration"] = registration
     context.setdefault("contextActivities", {})["category"] = [dict(CMI5_CATEGORY)]
     extensions = context.setdefault("extensions", {})
-    extensions[EXTENSION + "launchmode"] = launch_data["launchMode"]
-    extensions[EXTENSION + "moveon"] = launch_data["moveOn"]
+    extensions[spec.LAUNCH_MODE] = launch_data["launchMode"]
+    extensions[spec.MOVE_ON] = launch_data["moveOn"]
     if "masteryScore" in launch_data:
-        extensions[EXTENSION + "masteryscore"] = launch_data["masteryScore"]
+        extensions[spec.MASTERY_SCORE] = launch_data["masteryScore"]
     if "launchParameters" in launch_data:
-        extensions[EXTENSION + "launchparameters"] = launch_data["launchParameters"]
+        extensions[spec.LAUNCH_PARAMETERS] = launch_data["launchParameters"]
     if au_url:
-        extensions[EXTENSION + "launchurl"] = au_url
+        extensions[spec.LAUNCH_URL] = au_url
     return {
         "id": str(uuid.uuid4()),
         "actor": actor,
@@ -284,11 +279,11 @@ def _satisfied_statement(record: Cmi5Registration, course: Mapping[str, Any], se
         "id": str(uuid.uuid4()),
         "actor": record.actor,
         "verb": dict(SATISFIED_VERB),
-        "object": {"objectType": "Activity", "id": course["id"], "definition": {"type": COURSE_TYPE}},
+        "object": {"objectType": "Activity", "id": course["id"], "definition": {"type": spec.CMI5_COURSE_TYPE}},
         "context": {
             "registration": record.registration,
             "contextActivities": activities,
-            "extensions": {SESSION_EXTENSION: session_id},
+            "extensions": {spec.SESSION_ID: session_id},
         },
     }
 

@@ -28,6 +28,7 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 
 from lrs.auth import CHALLENGE, current_principal
 from lrs.config import LrsConfig
+from lrs.courses.api import openapi_paths as catalogue_paths
 from lrs.store.interface import Store
 from lrs.xapi.profile import PROFILE_PATH
 from lrs.xapi.versions import SUPPORTED
@@ -488,6 +489,7 @@ def openapi_document(xapi_prefix: str) -> dict[str, Any]:
                     "responses": {"200": {"description": "OpenAPI 3.1", "content": {json_content: {}}}},
                 }
             },
+            **catalogue_paths(),
             PROFILE_PATH: {
                 "get": {
                     "summary": "The xAPI Profile (JSON-LD) of the learner context extensions",

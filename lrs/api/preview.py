@@ -15,11 +15,19 @@ the course (its AUs and their moveOn) so the LRS can record the course's
 in the registration, as ADL's CATAPULT player does (``?launchMode=`` on the
 AU link overrides that); and the package's language becomes the learner's
 ``languagePreference``.
+
+The index groups the packages by course: several courses may be built into
+one exports folder. A package names its course in the build-time learner
+context the builder writes into ``content/course.js`` (the ``course`` value
+of our xAPI profile, :mod:`lrs.xapi.profile`), and its title in cmi5.xml;
+the file name is only a label.
 """
 
 from __future__ import annotations
 
+import functools
 import html
+import json
 import mimetypes
 import zipfile
 from collections.abc import Iterator
@@ -32,15 +40,23 @@ from lxml import etree
 
 from lrs.api.cmi5 import LAUNCH_MODES, enrollment_registration, start_launch
 from lrs.api.urls import external, public_base, public_origin
+from lrs.xapi.profile import BY_NAME
+from lrs.xapi.spec import CMI5_STRUCTURE
 
 bp = Blueprint("preview", __name__)
 
-CMI5_NS = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
 #: The course structure is small; a larger one is not ours and is refused.
 MAX_STRUCTURE_BYTES = 1024 * 1024
 PREVIEW_AUTHORITY = {"objectType": "Agent", "account": {"homePage": "urn:gsog:lrs", "name": "preview"}}
 #: Appended to the publisher's ids: cmi5 8.1.5 / 9.4 want the LMS's own ids for the AUs and the course.
 LMS_SUFFIX = "/lms-preview"
+#: The package file holding the build-time learner context, and the line that carries it (``<prefix><json>;``).
+CONTEXT_SCRIPT: Final = "content/course.js"
+CONTEXT_PREFIX: Final = b"window.GSOG_PROFILE="
+#: The profile value naming the course a package was built from (KeyError here if the profile renames it).
+COURSE_VALUE: Final = BY_NAME["course"].name
+#: A larger content script is not ours: its course is not read (the package is listed as unidentified).
+MAX_SCRIPT_BYTES: Final = 32 * 1024 * 1024
 #: Bytes read from a zip member at a time: serving a member (or skipping to a Range in a
 #: compressed one) holds about this much, whatever the member's size.
 CHUNK_BYTES: Final = 64 * 1024
@@ -101,7 +117,7 @@ def _structure(package: Path) -> Any:
 
 
 def _aus(package: Path) -> list[dict[str, Any]]:
-    ns = {"c": CMI5_NS}
+    ns = {"c": CMI5_STRUCTURE}
     return [
         {
             "id": au.get("id"),
@@ -110,24 +126,56 @@ def _aus(package: Path) -> list[dict[str, Any]]:
             "moveOn": au.get("moveOn", "NotApplicable"),
             "masteryScore": au.get("masteryScore"),
         }
-        for au in _structure(package).iter(f"{{{CMI5_NS}}}au")
+        for au in _structure(package).iter(f"{{{CMI5_STRUCTURE}}}au")
     ]
+
+
+def _course_id(package: Path) -> str | None:
+    """The id of the course ``package`` was built from, or None when the package does not say."""
+    stat = package.stat()
+    return _read_course_id(str(package), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=512)
+def _read_course_id(path: str, mtime_ns: int, size: int) -> str | None:
+    """Read the course id from a package's content script; cached per file version (the index lists every zip)."""
+    del mtime_ns, size  # part of the cache key only: a rebuilt zip is read again
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo(CONTEXT_SCRIPT)
+            if info.file_size > MAX_SCRIPT_BYTES:
+                return None
+            with archive.open(info) as script:
+                for line in script:
+                    if line.startswith(CONTEXT_PREFIX):
+                        context = json.loads(line[len(CONTEXT_PREFIX) :].rstrip().removesuffix(b";"))
+                        value = context.get("build", {}).get(COURSE_VALUE)
+                        return value if isinstance(value, str) and value else None
+    except (KeyError, OSError, ValueError, AttributeError, zipfile.BadZipFile):
+        return None
+    return None
+
+
+def _course_title(package: Path) -> str:
+    """The course title of a package's cmi5.xml (its file name when there is none)."""
+    title = _structure(package).findtext("c:course/c:title/c:langstring", namespaces={"c": CMI5_STRUCTURE})
+    return title.strip() if title and title.strip() else package.name
 
 
 def _course(package: Path) -> dict[str, Any]:
     """The course as the launch names it: the LMS's ids, the publisher's course id and every AU's moveOn."""
     root = _structure(package)
-    course = root.find(f"{{{CMI5_NS}}}course")
+    course = root.find(f"{{{CMI5_STRUCTURE}}}course")
     publisher_id = course.get("id") if course is not None else None
     if not publisher_id:
         abort(422)
-    title = course.find(f"{{{CMI5_NS}}}title/{{{CMI5_NS}}}langstring") if course is not None else None
+    title = course.find(f"{{{CMI5_STRUCTURE}}}title/{{{CMI5_STRUCTURE}}}langstring") if course is not None else None
     return {
         "id": publisher_id + LMS_SUFFIX,
         "publisherId": publisher_id,
         "aus": [
             {"activityId": au.get("id") + LMS_SUFFIX, "moveOn": au.get("moveOn", "NotApplicable")}
-            for au in root.iter(f"{{{CMI5_NS}}}au")
+            for au in root.iter(f"{{{CMI5_STRUCTURE}}}au")
         ],
         "language": title.get("lang") if title is not None else None,
     }
@@ -144,9 +192,43 @@ def _learner() -> dict[str, Any]:
 
 @bp.route("/preview/")
 def index() -> Response:
-    """List the packages and their AUs, each a button that launches it (a POST: see :func:`launch`)."""
-    rows = []
+    """List the packages by course, each with its AUs as buttons that launch them (a POST: see :func:`launch`)."""
+    courses: dict[str, list[Path]] = {}
+    unidentified: list[Path] = []
     for package in sorted(_folder().glob("*-cmi5.zip")):
+        course_id = _course_id(package)
+        if course_id is None:
+            unidentified.append(package)
+        else:
+            courses.setdefault(course_id, []).append(package)
+    sections = []
+    for course_id, packages in sorted(courses.items()):
+        titles = " / ".join(dict.fromkeys(_course_title(p) for p in packages))
+        sections.append(
+            f'<section id="course-{html.escape(course_id)}"><h2>{html.escape(titles)}</h2>'
+            f"<p>Course <code>{html.escape(course_id)}</code>: {len(packages)} cmi5 packages</p>"
+            + _package_rows(packages)
+            + "</section>"
+        )
+    if unidentified:
+        sections.append(
+            '<section id="course-unidentified"><h2>Packages that do not name their course</h2>'
+            + _package_rows(unidentified)
+            + "</section>"
+        )
+    page = (
+        '<!doctype html><html lang="en"><meta charset="utf-8"><title>Package preview</title>'
+        "<h1>Package preview (cmi5 against this LRS)</h1>"
+        + ("".join(sections) or "<p>No *-cmi5.zip packages in the preview folder; run <code>course build</code>.</p>")
+        + "</html>"
+    )
+    return _html(page)
+
+
+def _package_rows(packages: list[Path]) -> str:
+    """Each package with its AUs' launch buttons and its "start over" button."""
+    rows = []
+    for package in packages:
         name = html.escape(package.name)
         buttons = "".join(
             f'<li><form method="post" action="{html.escape(url_for("preview.launch", name=package.name, number=n))}">'
@@ -158,14 +240,8 @@ def index() -> Response:
             f'<form method="post" action="{html.escape(url_for("preview.restart", name=package.name))}">'
             '<button type="submit">Start over (new registration)</button></form>'
         )
-        rows.append(f"<section><h2>{name}</h2><ol>{buttons}</ol>{restart}</section>")
-    page = (
-        '<!doctype html><html lang="en"><meta charset="utf-8"><title>Package preview</title>'
-        "<h1>Package preview (cmi5 against this LRS)</h1>"
-        + ("".join(rows) or "<p>No *-cmi5.zip packages in the preview folder; run <code>course build</code>.</p>")
-        + "</html>"
-    )
-    return _html(page)
+        rows.append(f"<h3>{name}</h3><ol>{buttons}</ol>{restart}")
+    return "".join(rows)
 
 
 @bp.route("/preview/<name>/au/<int:number>", methods=["GET"])

@@ -37,6 +37,7 @@ from lrs.api.common import (
 from lrs.auth import require, statement_forbids
 from lrs.store.interface import Attachment, NewStatement, StatementQuery, StoredStatement
 from lrs.xapi.agents import try_agent_key
+from lrs.xapi.dual_tracking import statement_problem as organisation_statement_problem
 from lrs.xapi.jsontext import dumps_json, parse_client_json
 from lrs.xapi.multipart import MultipartError, attachment_hashes, parse_statement_request, stream_multipart
 from lrs.xapi.signature import SignatureError, check_signed_statement
@@ -219,6 +220,10 @@ def _check_one(statement: Any, where: str, path: str, *, measure: bool) -> None:
         reason = statement_forbids(launch, statement)
         if reason:
             fail(403, f"{where}: {reason}")
+    if g.client.organisation is not None:  # a dual-tracking package's key (lrs.xapi.dual_tracking)
+        problem = organisation_statement_problem(g.client.organisation, statement)
+        if problem:
+            fail(400, f"{where}: {problem}")
 
 
 def _prepare_all(statements: list[Any], uploaded: dict[str, Attachment]) -> list[NewStatement]:

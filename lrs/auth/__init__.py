@@ -52,6 +52,7 @@ from lrs.auth.principal import (
 )
 from lrs.store.interface import ClientRecord, Cmi5Session, Store
 from lrs.xapi.cmi5_rules import violation_message
+from lrs.xapi.dual_tracking import organisation_problem
 
 __all__ = [
     "CMI5_LAUNCH_SCOPE",
@@ -73,6 +74,8 @@ __all__ = [
     "statement_forbids",
 ]
 
+#: The scopes of a client bound to an organisation (dual tracking): statements/write only.
+ORGANISATION_SCOPES: Final = ("statements/write",)
 #: ``WWW-Authenticate`` value sent with every 401 (RFC 7617).
 CHALLENGE: Final = 'Basic realm="xAPI", charset="UTF-8"'
 #: homePage of the ``account`` in default client authorities: clients are
@@ -103,6 +106,7 @@ def add_client(
     *,
     key: str | None = None,
     secret: str | None = None,
+    organisation: str | None = None,
 ) -> tuple[str, str]:
     """Create a client and return ``(key, secret)``; only the secret's hash is stored.
 
@@ -111,9 +115,20 @@ def add_client(
     least :data:`lrs.auth.credentials.MIN_SECRET_CHARS` characters (its hash
     is a fast one, safe only for secrets nobody can search). Unknown scopes
     and weak secrets raise ``ValueError``; no scopes means the xAPI default
-    (statements/write, statements/read/mine).
+    (statements/write, statements/read/mine). ``organisation`` binds the
+    client to one organisation (the key of its dual-tracking SCORM packages,
+    :mod:`lrs.xapi.dual_tracking`): its only scope is statements/write.
     """
-    wanted = tuple(dict.fromkeys(scopes)) or DEFAULT_SCOPES
+    wanted = tuple(dict.fromkeys(scopes)) or (ORGANISATION_SCOPES if organisation is not None else DEFAULT_SCOPES)
+    if organisation is not None:
+        problem = organisation_problem(organisation)
+        if problem:
+            raise ValueError(f"organisation: {problem}")
+        if wanted != ORGANISATION_SCOPES:
+            raise ValueError(
+                f"a client bound to an organisation may only have scope {' '.join(ORGANISATION_SCOPES)}: "
+                "its key is copied into SCORM packages"
+            )
     bad = unknown_scopes(wanted)
     if bad:
         raise ValueError(f"unknown scope(s) {', '.join(bad)}; known: {', '.join(KNOWN_SCOPES)}")
@@ -136,6 +151,7 @@ def add_client(
             scopes=wanted,
             authority=dict(authority) if authority else default_authority(name, client_key),
             created=dt.datetime.now(dt.UTC),
+            organisation=organisation,
         )
     )
     return client_key, client_secret
@@ -181,7 +197,12 @@ def authenticate(store: Store, header: str | None, *, now: dt.datetime | None = 
     client = store.get_client(user)
     if client is None or not verify_secret(store, client, password):
         return None
-    return Principal(key=client.key, scopes=frozenset(client.scopes), authority=dict(client.authority))
+    return Principal(
+        key=client.key,
+        scopes=frozenset(client.scopes),
+        authority=dict(client.authority),
+        organisation=client.organisation,
+    )
 
 
 def _store() -> Store:
@@ -218,6 +239,7 @@ def require(*scopes: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 if request.headers.get("Authorization"):
                     raise _xapi_error(401, "The credentials in the Authorization header are not valid.")
                 raise _xapi_error(401, "Authentication required: send HTTP Basic credentials.")
+            _check_organisation_client(principal, scopes)
             if not principal.allows(scopes, read_only=request.method in ("GET", "HEAD")):
                 raise _xapi_error(
                     403, f"These credentials do not allow this request (needs one of: {', '.join(scopes)})."
@@ -230,6 +252,23 @@ def require(*scopes: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
         return wrapper
 
     return decorate
+
+
+def _check_organisation_client(principal: Principal, scopes: tuple[str, ...]) -> None:
+    """403 for anything but sending statements by a client bound to an organisation.
+
+    Its key sits in SCORM packages anyone can unzip: it must read nothing
+    (not even the statements it sent) and write nothing but statements,
+    which :func:`lrs.xapi.dual_tracking.statement_problem` then checks.
+    """
+    if principal.organisation is None:
+        return
+    if "statements/write" not in scopes or request.method not in ("POST", "PUT"):
+        raise _xapi_error(
+            403,
+            f"This client is bound to organisation {principal.organisation!r}: it may only send "
+            "statements (POST or PUT /statements) and read nothing.",
+        )
 
 
 def _check_session_open(principal: Principal) -> None:

@@ -35,13 +35,17 @@ class Principal:
 
     ``authority`` is the Agent/Group the statements API puts into
     ``authority``; ``launch`` is set for cmi5 launch sessions and bounds
-    their access to one actor, registration and activity.
+    their access to one actor, registration and activity; ``organisation``
+    for clients bound to one organisation (dual-tracking SCORM packages).
     """
 
     key: str
     scopes: frozenset[str]
     authority: dict[str, Any] = field(default_factory=dict)
     launch: LaunchToken | None = None
+    #: a dual-tracking package's client: may only send this organisation's pseudonymous
+    #: statements and read nothing (:mod:`lrs.xapi.dual_tracking`)
+    organisation: str | None = None
 
     def allows(self, required: Iterable[str], *, read_only: bool) -> bool:
         """Whether one of ``required`` is granted (see :func:`permits`)."""

@@ -25,6 +25,7 @@ def _client(row: Any) -> ClientRecord:
         scopes=tuple(scopes),
         authority=loads_object(row.authority),
         created=row.created,
+        organisation=row.organisation,
     )
 
 
@@ -37,6 +38,7 @@ def put_client(conn: Connection, dialect: str, client: ClientRecord) -> None:
         "scopes": dumps(list(client.scopes)),
         "authority": dumps(client.authority),
         "created": client.created,
+        "organisation": client.organisation,
     }
     conn.execute(upsert(clients, dialect, ["key"]), [row])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from lrs.reports.projection import forget_learner
 from lrs.store import cmi5
 from lrs.store.tables import (
     agents,
@@ -17,6 +18,15 @@ from lrs.store.tables import (
 )
 
 _CHUNK = 500  # ids per IN list: well under every driver's parameter limit
+
+
+def delete_unused_attachments(conn: Connection, hashes: set[str]) -> None:
+    """Delete the bytes of ``hashes`` that no remaining statement came with."""
+    orphans = sorted(hashes)
+    for start in range(0, len(orphans), _CHUNK):
+        chunk = orphans[start : start + _CHUNK]
+        still_used = sa.exists().where(statement_attachment.c.sha2 == attachments.c.sha2)
+        conn.execute(sa.delete(attachments).where(attachments.c.sha2.in_(chunk), ~still_used))
 
 
 def erase_agent(conn: Connection, agent_key: str) -> int:
@@ -42,13 +52,10 @@ def erase_agent(conn: Connection, agent_key: str) -> int:
             ).scalars()
         )
         conn.execute(sa.delete(statements).where(statements.c.seq.in_(chunk)))
-    orphans = sorted(hashes)
-    for start in range(0, len(orphans), _CHUNK):
-        chunk = orphans[start : start + _CHUNK]
-        still_used = sa.exists().where(statement_attachment.c.sha2 == attachments.c.sha2)
-        conn.execute(sa.delete(attachments).where(attachments.c.sha2.in_(chunk), ~still_used))
+    delete_unused_attachments(conn, hashes)
     conn.execute(sa.delete(agents).where(agents.c.agent_key == agent_key))
     conn.execute(sa.delete(documents).where(documents.c.agent == agent_key))
     conn.execute(sa.delete(launch_tokens).where(launch_tokens.c.actor_key == agent_key))
     cmi5.erase(conn, agent_key)
+    forget_learner(conn, agent_key)  # the learner's derived report rows
     return len(seqs)

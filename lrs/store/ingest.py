@@ -6,7 +6,8 @@ the transaction; :func:`write_batch` runs inside it. Per batch, whatever its
 size: one SELECT for ids already stored, one for stored voiding statements
 that target a new id, one to reserve the new ``seq`` keys, one bulk INSERT
 into ``statements`` and one per index table, and a few small statements for
-voiding, attachments, activities and agents. No per-statement SELECT.
+voiding, attachments, activities and agents, and a fixed number for the
+report projection (:func:`lrs.reports.projection.add`). No per-statement SELECT.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from lrs.reports import projection
 from lrs.store.activities import merge_activity
 from lrs.store.codec import canonical, dumps, loads_object, sha1_hex, sha256_hex
 from lrs.store.dialect import bulk_insert, insert_ignore, reserve_seqs, upsert
@@ -132,7 +134,18 @@ def write_batch(
     _store_attachments(conn, dialect, new, seqs, files)
     _merge_activities(conn, dialect, statements_new, now)
     _remember_agents(conn, dialect, new)
+    _update_reports(conn, statements_new)
     return plan.ids
+
+
+def _update_reports(conn: Connection, new: list[NewStatement]) -> None:
+    """Fold the batch into the report projection; recompute the actors of what it voids (lrs.reports.projection)."""
+    targets = {s.index.voids for s in new if s.index.voids}
+    voided = projection.voided_learners(conn, targets) if targets else set()
+    projection.lock_learners(conn, sorted(projection.learners_of(s.statement for s in new) | voided))
+    projection.add(conn, [s.statement for s in new])
+    if voided:
+        projection.recompute(conn, voided)
 
 
 def _insert_rows(conn: Connection, new: list[_Planned]) -> list[int]:

@@ -162,6 +162,15 @@ class AttachmentInfo:
 
 
 @dataclass(frozen=True)
+class PurgeResult:
+    """What a retention purge removed: counts, and the agent keys whose derived rows must be recomputed."""
+
+    statements: int
+    documents: int
+    learners: frozenset[str]
+
+
+@dataclass(frozen=True)
 class ClientRecord:
     """An API client: Basic-auth key, hash of its secret (:mod:`lrs.auth.credentials`), scopes, authority."""
 
@@ -171,6 +180,9 @@ class ClientRecord:
     scopes: tuple[str, ...]
     authority: dict[str, Any]  # the Agent/Group set as statement authority
     created: dt.datetime
+    #: set for a dual-tracking package's client: it may only send this organisation's
+    #: pseudonymous statements (lrs.xapi.dual_tracking)
+    organisation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -448,4 +460,12 @@ class Store(Protocol):
     # learners ----------------------------------------------------------
     def erase_agent(self, agent_key: str) -> int:
         """Remove every statement and document of one learner; return statements removed."""
+        ...
+
+    def count_stored_before(self, cutoff: dt.datetime) -> int:
+        """How many statements were stored before ``cutoff`` (what a purge would remove)."""
+        ...
+
+    def purge_before(self, cutoff: dt.datetime) -> PurgeResult:
+        """Remove what was stored or last written before ``cutoff`` (the retention period)."""
         ...

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from lrs.store import access, cmi5, documents, erase, ingest
+from lrs.store import access, cmi5, documents, erase, ingest, retention
 from lrs.store.codec import loads_object
 from lrs.store.dialect import (
     DEFAULT_SQLITE_SYNCHRONOUS,
@@ -41,6 +41,7 @@ from lrs.store.interface import (
     DocumentKey,
     LaunchToken,
     NewStatement,
+    PurgeResult,
     StatementPage,
     StatementQuery,
     StoredStatement,
@@ -386,3 +387,11 @@ class SqlStore:
     def erase_agent(self, agent_key: str) -> int:
         """Remove every statement and document of one learner; see :func:`lrs.store.erase.erase_agent`."""
         return self._write(lambda conn: erase.erase_agent(conn, agent_key))
+
+    def count_stored_before(self, cutoff: dt.datetime) -> int:
+        """Statements a purge at ``cutoff`` would remove."""
+        return self._read(lambda conn: len(retention.statements_before(conn, cutoff)))
+
+    def purge_before(self, cutoff: dt.datetime) -> PurgeResult:
+        """Remove what the retention period no longer allows; see :func:`lrs.store.retention.purge_before`."""
+        return self._write(lambda conn: retention.purge_before(conn, cutoff))

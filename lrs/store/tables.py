@@ -179,6 +179,8 @@ clients = sa.Table(
     sa.Column("scopes", sa.Text(), nullable=False),  # JSON array
     sa.Column("authority", sa.Text(), nullable=False),  # JSON object
     sa.Column("created", UtcDateTime(), nullable=False),
+    # the organisation a dual-tracking package's write-only client is bound to (NULL: none)
+    sa.Column("organisation", sa.String(64), nullable=True),
 )
 
 #: Secret checks per legacy (argon2) client key per limiter window (lrs.auth.credentials):
@@ -275,3 +277,29 @@ cmi5_enrollments = sa.Table(
     sa.Column("registration", sa.String(64), nullable=False),
     sa.PrimaryKeyConstraint("actor_key", "course_id"),
 )
+
+# --- dashboard accounts (see lrs.dashboard.accounts) ----------------------------------
+
+#: Evaluator accounts of /dashboard/: an argon2 hash of the password, never the password.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("password_hash", sa.Text(), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("created", UtcDateTime(), nullable=False),
+)
+
+#: Secrets the LRS generates itself when the operator sets none (the session signing key),
+#: kept in the database so every worker and every restart shares them.
+app_secrets = sa.Table(
+    "app_secrets",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text(), nullable=False),
+)
+
+# Imported cmi5 courses (lrs.courses.tables, migration 0008) join this MetaData when imported:
+# import them here so the schema is whole wherever the store's tables are.
+from lrs.courses import tables as _course_tables  # noqa: E402, F401

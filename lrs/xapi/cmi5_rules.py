@@ -23,21 +23,15 @@ from typing import Any, Final
 
 from lrs.xapi.agents import try_agent_key
 from lrs.xapi.jsontext import ClientJsonError, parse_client_json
+from lrs.xapi.spec import ADL_VERBS, CMI5_CATEGORY, MASTERY_SCORE, MOVEON_CATEGORY, SESSION_ID
 from lrs.xapi.statements import statement_index
 from lrs.xapi.validate import VOIDED_VERB
 
-CMI5_CATEGORY: Final = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
-MOVEON_CATEGORY: Final = "https://w3id.org/xapi/cmi5/context/categories/moveon"
-EXTENSION: Final = "https://w3id.org/xapi/cmi5/context/extensions/"
-SESSION_EXTENSION: Final = EXTENSION + "sessionid"
-MASTERY_EXTENSION: Final = EXTENSION + "masteryscore"
-
-ADL: Final = "http://adlnet.gov/expapi/verbs/"
-INITIALIZED: Final = ADL + "initialized"
-COMPLETED: Final = ADL + "completed"
-PASSED: Final = ADL + "passed"
-FAILED: Final = ADL + "failed"
-TERMINATED: Final = ADL + "terminated"
+INITIALIZED: Final = ADL_VERBS + "initialized"
+COMPLETED: Final = ADL_VERBS + "completed"
+PASSED: Final = ADL_VERBS + "passed"
+FAILED: Final = ADL_VERBS + "failed"
+TERMINATED: Final = ADL_VERBS + "terminated"
 VOIDED: Final = VOIDED_VERB
 #: The verbs an AU may use in cmi5-defined statements (launched, satisfied, abandoned, waived are the LMS's).
 AU_VERBS: Final = (INITIALIZED, COMPLETED, PASSED, FAILED, TERMINATED)
@@ -316,7 +310,7 @@ class SessionRules:
     def session_id(self) -> str:
         """The session id the contextTemplate carries."""
         extensions = self.template.get("extensions")
-        return str(extensions.get(SESSION_EXTENSION, "")) if isinstance(extensions, Mapping) else ""
+        return str(extensions.get(SESSION_ID, "")) if isinstance(extensions, Mapping) else ""
 
     def check_batch(self, statements: Sequence[Mapping[str, Any]], *, skip: set[int], batch: bool) -> list[str | None]:
         """Check statements in order, advancing the state; the cmi5-defined verb of each (None: allowed).
@@ -405,8 +399,8 @@ class SessionRules:
             got = "missing" if registration is None else f"{registration}, not {self.registration}"
             raise Cmi5Violation("9.6.1.0-1", f"{where}: context.registration is {got}")
         extensions = context.get("extensions")
-        if not isinstance(extensions, Mapping) or SESSION_EXTENSION not in extensions:
-            raise Cmi5Violation("9.6.3.1-4", f"{where}: context.extensions has no {SESSION_EXTENSION}")
+        if not isinstance(extensions, Mapping) or SESSION_ID not in extensions:
+            raise Cmi5Violation("9.6.3.1-4", f"{where}: context.extensions has no {SESSION_ID}")
         mismatch = template_mismatch(context, self.template)
         if mismatch:
             raise Cmi5Violation("10.2.1.0-6", f"{where}: {mismatch}")
@@ -478,12 +472,12 @@ class SessionRules:
         mastery = self.mastery_score
         if verb in (PASSED, FAILED) and mastery is not None:
             extensions = statement["context"]["extensions"]
-            if MASTERY_EXTENSION in extensions:
-                given = _number(extensions[MASTERY_EXTENSION])
+            if MASTERY_SCORE in extensions:
+                given = _number(extensions[MASTERY_SCORE])
                 if given != mastery:
                     raise Cmi5Violation(
                         "9.6.3.2-2",
-                        f"{where}: masteryscore extension {extensions[MASTERY_EXTENSION]!r} is not the launch's "
+                        f"{where}: masteryscore extension {extensions[MASTERY_SCORE]!r} is not the launch's "
                         f"masteryScore {mastery:g}",
                     )
             elif score is not None:

@@ -11,7 +11,8 @@ travel as context extensions under our own IRIs, defined here once:
 * the launch gives organisation, region, role and level: a cmi5 LMS in
   ``LMS.LaunchData``'s contextTemplate (our own launches endpoint takes them
   as ``learnerContext``, checked by :func:`launch_context_problem`), a
-  TinCan launch link as URL parameters of the same names;
+  TinCan launch link as URL parameters of the same names; a course that
+  declares its level has the build set it instead (:data:`BUILD_OR_LAUNCH`);
 * the LRS serves :func:`profile_document` (xAPI Profiles 1.0, JSON-LD) at
   :data:`PROFILE_PATH`, so the IRIs are documented where they are defined.
 
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -175,10 +176,11 @@ EXTENSIONS: Final[tuple[ContextExtension, ...]] = (
         "launch",
         {"en": "training level", "nl": "opleidingsniveau", "fr": "niveau de formation"},
         {
-            "en": "The training level the learner follows the course at: basic, deepening or specialised, "
-            "given by the launch." + _NOT_PERSONAL,
+            "en": "The training level the learner follows the course at: basic, deepening or specialised; "
+            "set by the build when the course declares its level, otherwise given by the launch." + _NOT_PERSONAL,
             "nl": "Het niveau waarop de cursist de opleiding volgt: basic (basis), deepening (verdieping) of "
-            "specialised (specialisatie), meegegeven bij de lancering." + _NIET_PERSOONLIJK,
+            "specialised (specialisatie); door de build gezet als de cursus zijn niveau vastlegt, anders "
+            "meegegeven bij de lancering." + _NIET_PERSOONLIJK,
         },
         {"type": "string", "enum": list(LEVELS)},
     ),
@@ -191,6 +193,30 @@ EXTENSIONS: Final[tuple[ContextExtension, ...]] = (
             "nl": "Bij welke poging van een toets (1, 2, ...) een antwoord of toetsresultaat hoort.",
         },
         {"type": "integer", "minimum": 1},
+    ),
+    ContextExtension(
+        "learning-goals",
+        "player",
+        {"en": "learning goals", "nl": "leerdoelen", "fr": "objectifs d'apprentissage"},
+        {
+            "en": "The ids of the learning goals (learning_goals.yaml) a test item tests, on the answer to that "
+            "item: goal mastery and knowledge gain per goal are computed from them.",
+            "nl": "De id's van de leerdoelen (learning_goals.yaml) die een toetsvraag toetst, bij het antwoord op "
+            "die vraag: beheersing en kennisgroei per leerdoel worden ermee berekend.",
+        },
+        {"type": "array", "items": {"type": "string", "pattern": CODE}, "minItems": 1, "uniqueItems": True},
+    ),
+    ContextExtension(
+        "test-role",
+        "player",
+        {"en": "test role", "nl": "toetsrol", "fr": "rôle du test"},
+        {
+            "en": "Whether an answer or a test result belongs to the pre-test (pre: prior knowledge, before the "
+            "course) or the post-test (post: after it); knowledge gain pairs the two per learner.",
+            "nl": "Of een antwoord of toetsresultaat bij de voortoets (pre: voorkennis, vóór de opleiding) of de "
+            "eindtoets (post: erna) hoort; kennisgroei koppelt beide per cursist.",
+        },
+        {"type": "string", "enum": ["pre", "post"]},
     ),
 )
 
@@ -244,16 +270,26 @@ def launch_extensions(value: Mapping[str, str]) -> dict[str, str]:
     return {iri(key): text for key, text in value.items()}
 
 
-def player_vocabulary() -> dict[str, Any]:
+#: Launch fields a course may fix at build time instead (same IRI, one source per package).
+BUILD_OR_LAUNCH: Final = ("level",)
+
+
+def player_vocabulary(fixed: Collection[str] = ()) -> dict[str, Any]:
     """What a package's player needs: every extension IRI by name, and how to check a launch value.
 
     The builder writes this into ``content/course.js``; the player reads the
-    IRIs from there, never from its own copy.
+    IRIs from there, never from its own copy. ``fixed`` names launch fields of
+    :data:`BUILD_OR_LAUNCH` whose value the package carries (a course that
+    declares its level): they are not taken from the launch, so an LMS cannot
+    contradict the course.
     """
+    unknown = [name for name in fixed if name not in BUILD_OR_LAUNCH]
+    if unknown:
+        raise ValueError(f"only {', '.join(BUILD_OR_LAUNCH)} can be fixed at build time, not {', '.join(unknown)}")
     return {
         "profile": PROFILE_VERSION,
         "extensions": {e.name: e.iri for e in EXTENSIONS},
-        "launch": {e.name: dict(e.schema) for e in LAUNCH_FIELDS},
+        "launch": {e.name: dict(e.schema) for e in LAUNCH_FIELDS if e.name not in fixed},
         "maxLaunchValue": MAX_LAUNCH_VALUE,
     }
 

@@ -21,9 +21,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from lrs.xapi.spec import ADL_VERBS
 from lrs.xapi.versions import V2, ApiVersion, statement_version_ok
 
-VOIDED_VERB: Final = "http://adlnet.gov/expapi/verbs/voided"
+VOIDED_VERB: Final = ADL_VERBS + "voided"
 SIGNATURE_USAGE: Final = "http://adlnet.gov/expapi/attachments/signature"
 
 #: Longest identifier (verb id, activity id, agent identifier, document id), in UTF-8 bytes. The store

@@ -223,8 +223,7 @@
           success: !!score.passed,
           score: { scaled: score.scaled, raw: score.raw, min: score.min, max: score.max },
         };
-        const extensions = {};
-        if (score.attempt) extensions[L.extensionIri("attempt")] = score.attempt;
+        const extensions = L.scoreExtensions(score);
         send("attempt", L.statement(actor, score.passed ? "passed" : "failed",
           { objectType: "Activity", id: score.activity.id, definition: { type: "http://adlnet.gov/expapi/activities/assessment", name: L.langMap(lang, score.activity.name) } },
           { result: attemptResult, context: contextFor([], extensions, { parent: [{ objectType: "Activity", id: p.activityId }] }) }));

@@ -17,6 +17,10 @@
  * saveState answers whether the LMS stored it: every LMSSetValue of the
  * save and LMSCommit returned "true". A refused suspend_data is written
  * again on the next save (the wrapper retries with backoff).
+ *
+ * Dual tracking (a package built with --lrs): every event also goes to
+ * core/mirror.js, which sends the xAPI package's statements to our LRS under
+ * a pseudonym; the calls to the LMS are the same with and without it.
  */
 (function (window) {
   "use strict";
@@ -49,7 +53,7 @@
     return [date.getHours(), date.getMinutes(), date.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
   }
 
-  GSOG.adapters.scorm12 = function () {
+  GSOG.adapters.scorm12 = function (context) {
     let api = null;
     let status = "";
     let reviewing = false;
@@ -65,6 +69,8 @@
     let interactionCount = 0;
     const objectiveIndex = {};
     let lastState = null;
+    /** Dual tracking (core/mirror.js): the same events as xAPI statements to our LRS; null without it. */
+    let mirror = null;
     let learner = null;
     let lastLocation = null;
 
@@ -109,7 +115,7 @@
     return {
       name: "scorm12",
       stateLimit: 4096,
-      start() {
+      start(options) {
         api = GSOG.tracking.findApi("API", window);
         if (!api) throw new GSOG.tracking.NoLmsError("no SCORM 1.2 API (window.API) in the parent or opener windows");
         // 101 is what many 1.2 LMSs answer when the SCO was initialized already (a reload): carry on.
@@ -125,25 +131,35 @@
           commit();
         }
         allSet = true;
-        learner = get("cmi.core.student_id") || "anonymous";
+        const learnerId = get("cmi.core.student_id");
+        learner = learnerId || "anonymous";
         interactionCount = Number(get("cmi.interactions._count")) || 0;
         const objectives = Number(get("cmi.objectives._count")) || 0;
         for (let i = 0; i < objectives; i += 1) objectiveIndex[get("cmi.objectives." + i + ".id")] = i;
         const mastery = parseFloat(get("cmi.student_data.mastery_score"));
-        return {
+        const session = {
           resumeState: get("cmi.suspend_data"),
           entry: get("cmi.core.entry"),
           location: get("cmi.core.lesson_location"),
           masteryScore: isFinite(mastery) ? mastery / 100 : null,
           mode,
         };
+        // from what was read anyway: dual tracking adds no call to the LMS
+        if (!reviewing) {
+          mirror = U.guarded("dual tracking", () => GSOG.mirror.create(context, {
+            learnerId, resumed: session.entry === "resume", completed: STATUS_RANK[status] >= 2, sessionStart: options.sessionStart,
+          }), null);
+        }
+        return session;
       },
       setProgress(progress) {
+        if (mirror) mirror.setProgress(progress);
         completed = !!progress.completed;
         writeStatus();
       },
       setScore(result) {
         if (reviewing) return;
+        if (mirror) mirror.setScore(result);
         score = { raw: result.raw, min: result.min, max: result.max, passed: !!result.passed };
         passed = !!result.passed;
         writeStatus();
@@ -173,6 +189,7 @@
       },
       recordInteraction(i) {
         if (reviewing) return;
+        if (mirror) mirror.recordInteraction(i);
         const prefix = "cmi.interactions." + interactionCount;
         interactionCount += 1;
         set(prefix + ".id", i.id);
@@ -204,7 +221,17 @@
         }
         return ok;
       },
+      unitVisited(unit) {
+        if (mirror) mirror.unitVisited(unit);
+      },
+      recordVideo(event) {
+        if (mirror) mirror.recordVideo(event);
+      },
+      flushNow() {
+        if (mirror) mirror.flushNow();
+      },
       terminate(options) {
+        if (mirror) mirror.terminate(options);
         set("cmi.core.session_time", U.scorm12Timespan(options.sessionMs));
         set("cmi.core.exit", options.suspend ? "suspend" : "");
         commit();

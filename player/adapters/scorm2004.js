@@ -10,6 +10,10 @@
  * (course-mastery). Neither status is ever lowered from what the LMS
  * already holds. saveState answers whether the LMS stored it (every
  * SetValue and Commit returned "true"); what it refused is written again.
+ *
+ * Dual tracking (a package built with --lrs): every event also goes to
+ * core/mirror.js, which sends the xAPI package's statements to our LRS under
+ * a pseudonym; the calls to the LMS are the same with and without it.
  */
 (function (window) {
   "use strict";
@@ -26,7 +30,7 @@
    */
   const timestamp = (date) => date.toISOString().replace(/\.(\d{2})\d?Z$/, ".$1Z");
 
-  GSOG.adapters.scorm2004 = function () {
+  GSOG.adapters.scorm2004 = function (context) {
     let api = null;
     let reviewing = false;
     let completion = "unknown";
@@ -34,6 +38,8 @@
     const objectiveIndex = {};
     let objectiveCount = 0;
     let lastState = null;
+    /** Dual tracking (core/mirror.js): the same events as xAPI statements to our LRS; null without it. */
+    let mirror = null;
     let learner = null;
     let lastLocation = null;
     /** Every SetValue since the last save succeeded. */
@@ -59,7 +65,7 @@
     return {
       name: "scorm2004",
       stateLimit: 64000,
-      start() {
+      start(options) {
         api = GSOG.tracking.findApi("API_1484_11", window);
         if (!api) throw new GSOG.tracking.NoLmsError("no SCORM 2004 API (window.API_1484_11) in the parent or opener windows");
         // 103 = already initialized (a reload within the same LMS session): carry on.
@@ -75,11 +81,12 @@
           commit();
         }
         allSet = true;
-        learner = get("cmi.learner_id") || "anonymous";
+        const learnerId = get("cmi.learner_id");
+        learner = learnerId || "anonymous";
         objectiveCount = Number(get("cmi.objectives._count")) || 0;
         for (let i = 0; i < objectiveCount; i += 1) objectiveIndex[get("cmi.objectives." + i + ".id")] = i;
         const passing = parseFloat(get("cmi.scaled_passing_score"));
-        return {
+        const session = {
           // suspend_data and location are empty (error 403) on a first launch; that is expected
           resumeState: get("cmi.suspend_data"),
           entry: get("cmi.entry"),
@@ -87,9 +94,17 @@
           masteryScore: isFinite(passing) && passing >= 0 ? passing : null,
           mode,
         };
+        // from what was read anyway: dual tracking adds no call to the LMS
+        if (!reviewing) {
+          mirror = U.guarded("dual tracking", () => GSOG.mirror.create(context, {
+            learnerId, resumed: session.entry === "resume", completed: completion === "completed", sessionStart: options.sessionStart,
+          }), null);
+        }
+        return session;
       },
       setProgress(progress) {
         if (reviewing) return;
+        if (mirror) mirror.setProgress(progress);
         set("cmi.progress_measure", progress.progressMeasure);
         const next = progress.completed ? "completed" : "incomplete";
         if ((next !== completion || rewrite) && (completion !== "completed" || next === "completed") &&
@@ -97,6 +112,7 @@
       },
       setScore(score) {
         if (reviewing) return;
+        if (mirror) mirror.setScore(score);
         set("cmi.score.scaled", score.scaled);
         set("cmi.score.min", score.min);
         set("cmi.score.max", score.max);
@@ -128,6 +144,7 @@
       },
       recordInteraction(i) {
         if (reviewing) return;
+        if (mirror) mirror.recordInteraction(i);
         const n = Number(get("cmi.interactions._count")) || 0;
         const prefix = "cmi.interactions." + n;
         if (!set(prefix + ".id", i.id)) return;
@@ -161,7 +178,17 @@
         rewrite = !ok;
         return ok;
       },
+      unitVisited(unit) {
+        if (mirror) mirror.unitVisited(unit);
+      },
+      recordVideo(event) {
+        if (mirror) mirror.recordVideo(event);
+      },
+      flushNow() {
+        if (mirror) mirror.flushNow();
+      },
       terminate(options) {
+        if (mirror) mirror.terminate(options);
         set("cmi.session_time", U.isoDuration(options.sessionMs));
         set("cmi.exit", options.suspend ? "suspend" : "normal");
         commit();

@@ -78,7 +78,10 @@
       if (!p.endpoint || !actor) throw new GSOG.tracking.NoLmsError("no xAPI launch parameters (endpoint, auth, actor)");
       activityId = p.activity_id || (context.module ? courseIri + "/" + context.module : courseIri);
       client = new L.LrsClient(p.endpoint, p.auth || "", "gsog:outbox:" + U.hash([p.endpoint, p.actor, p.registration, activityId].join("|")));
-      return client.loadState(stateQuery()).then((latest) => {
+      // a SCORM package's mirror (core/mirror.js) keeps no state in the LRS (its client may not read):
+      // the LMS said whether this is a return and whether the course was completed before
+      const loaded = context.mirror ? Promise.resolve(context.mirror) : client.loadState(stateQuery());
+      return loaded.then((latest) => {
         const resumeState = (latest && latest.state) || "";
         flags = (latest && latest.flags) || {};
         client.send([about(resumeState ? "resumed" : "attempted")]);
@@ -111,7 +114,7 @@
         score: { scaled: score.scaled, raw: score.raw, min: score.min, max: score.max },
         duration: duration(),
       });
-      if (score.attempt) s.context.extensions[L.extensionIri("attempt")] = score.attempt;
+      Object.assign(s.context.extensions, L.scoreExtensions(score));
       client.send([{ kind: score.passed ? "passed" : "failed", statement: s }]);
     };
 

@@ -217,7 +217,21 @@
     const extensions = {};
     // which attempt of a test the answer belongs to (1, 2, ...)
     if (i.attempt) extensions[extensionIri("attempt")] = i.attempt;
+    // a test item's answer: whether it was asked in the pre-test or the post-test (knowledge gain
+    // pairs the two) and the learning goals it tests (goal mastery, knowledge gain per goal)
+    if (i.role) {
+      extensions[extensionIri("test-role")] = i.role;
+      if (i.objectives && i.objectives.length) extensions[extensionIri("learning-goals")] = i.objectives.slice();
+    }
     return { object: { objectType: "Activity", id: i.iri, definition }, result, extensions };
+  }
+
+  /** The extensions of a per-attempt test result: which attempt, and whether it is the pre- or post-test. */
+  function scoreExtensions(score) {
+    const extensions = {};
+    if (score.attempt) extensions[extensionIri("attempt")] = score.attempt;
+    if (score.activity && score.activity.role) extensions[extensionIri("test-role")] = score.activity.role;
+    return extensions;
   }
 
   function statement(actor, verbName, object, extra) {
@@ -232,6 +246,7 @@
 
   GSOG.lrs = {
     LrsClient, normaliseActor, verb, statement, interactionActivity, langMap, VERBS, extensionIri, learnerContext,
+    scoreExtensions,
     outboxMethods, videoStatement,
   };
 })(window);

@@ -422,7 +422,7 @@
         this.tracking.setScore({
           raw: result.percent, min: 0, max: 100, scaled: round4(result.percent / 100), passed: result.passed,
           attempt: result.attempt, final: !!result.final,
-          activity: { id: result.activity, name: result.unit.title },
+          activity: { id: result.activity, name: result.unit.title, role: result.unit.role },
         });
       }
       this.tracking.setObjectives(this.objectives(result));

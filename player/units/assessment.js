@@ -137,6 +137,7 @@
       type: INTERACTION_TYPE[item.type],
       description: U.plainText(item.stem),
       objectives: item.goals.slice(),
+      role: unit.role,
       weighting: 1,
       result: drawn.correct ? "correct" : "incorrect",
     };

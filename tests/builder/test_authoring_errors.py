@@ -50,8 +50,11 @@ def test_wrong_sector_lists_the_sectors(course_copy: Path) -> None:
     error = _only_error(run, case)
     assert error["field"] == "sector"
     assert error["line"] == line_of(case, "sector: politie")
-    assert error["message"] == "'politie' is not one of police, justice, medical, psychosocial, education"
-    assert f"case-police.yaml:{error['line']}: sector: 'politie' is not one of police" in run.output
+    assert error["message"] == (
+        "'politie' is not one of the course's sectors (police, justice, medical, psychosocial, education); "
+        "did you mean 'police'?"
+    )
+    assert f"case-police.yaml:{error['line']}: sector: 'politie' is not one of the course's sectors" in run.output
 
 
 def _first_item_bank(course_copy: Path) -> Path:
@@ -228,7 +231,7 @@ def test_undeclared_language_is_one_error_at_the_languages_line(course_copy: Pat
 
 @pytest.mark.parametrize(
     ("old", "new", "field"),
-    [("version: 1.0.0", 'version: "v1.0"', "version"), ("languages: [nl, fr]", "languages: [nl, de]", "languages[1]")],
+    [("version: 1.0.0", 'version: "v1.0"', "version"), ("languages: [nl, fr]", "languages: [nl, xx]", "languages[1]")],
 )
 def test_invalid_course_yaml_reports_only_its_own_errors(course_copy: Path, old: str, new: str, field: str) -> None:
     course = course_copy / "course.yaml"

@@ -152,8 +152,8 @@ def test_course_media_renders_the_valid_units_despite_errors_elsewhere(media_cac
     result = CliRunner().invoke(main, ["media", str(course_copy), "--cache", str(media_cache), "--json"])
     assert result.exit_code == 1
     assert "no case for sector 'justice'" in result.output and "clip-consent.yaml:" in result.output
-    assert "not rendered, fix their errors above first: clip-consent" in result.output
+    assert "not rendered, fix their errors above first: gsog/clip-consent" in result.output
     summary = json.loads(result.stdout)
     rendered = {o["unit"] for o in summary["outcomes"]}
-    assert "clip-consent" not in rendered and summary["skipped"] == ["clip-consent"]
+    assert "clip-consent" not in rendered and summary["skipped"] == [{"course": "gsog", "unit": "clip-consent"}]
     assert {"clip-gbv-and-gender", "case-police", "case-medical"} <= rendered

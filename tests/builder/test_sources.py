@@ -58,7 +58,7 @@ def test_unavailable_source_file_is_a_warning_and_the_check_passes(course_copy: 
     shutil.copy(SEEDS / "000_f743abe1fed1514d.txt", partial)
     result = CliRunner().invoke(main, ["check", str(course_copy), "--json", "--seeds", str(partial)])
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.stdout)
+    (summary,) = json.loads(result.stdout)["courses"]
     registry = course_copy / "sources.yaml"
     warned = {w["line"]: w["message"] for w in summary["warnings"] if Path(w["file"]).resolve() == registry.resolve()}
     missing = "001_c07a08929bce098c.txt"
@@ -74,7 +74,7 @@ def test_no_seed_folder_warns_once_and_still_catches_unknown_ids(course_copy: Pa
     args = ["check", str(course_copy), "--json", "--seeds", str(tmp_path / "none")]
     result = runner.invoke(main, args)
     assert result.exit_code == 0  # the range cannot be verified: a warning, not an error
-    assert [w["message"] for w in json.loads(result.stdout)["warnings"]] == [
+    assert [w["message"] for w in json.loads(result.stdout)["courses"][0]["warnings"]] == [
         f"seed folder not found ({tmp_path / 'none'}); line ranges of source notes were not verified "
         "(give the sources folder with --seeds or $GSOG_SEEDS)"
     ]
@@ -116,6 +116,7 @@ def test_sources_json_lists_each_unit_with_ages_at_the_given_day(tmp_path: Path)
     assert listing["today"] == FIXED_DAY
     consent = next(u for u in listing["units"] if u["unit"] == "clip-consent")
     assert consent == {
+        "course": "gsog",
         "unit": "clip-consent",
         "file": "clips/clip-consent.yaml",
         "sources": [

@@ -421,7 +421,10 @@ def test_cmi5_duplicate_id(tmp_path: Path) -> None:
     problem = only_problem(path)
     assert (problem.file, problem.line) == ("cmi5.xml", line_in(CMI5, "<au "))
     first = line_in(CMI5, "<block ")
-    assert problem.message == f"au id 'https://gsog.example.org/block/1' is used twice (first on line {first})"
+    assert problem.message == (
+        f"au id 'https://gsog.example.org/block/1' is used twice (first on line {first})"
+        " (cmi5 13.1.4: every au id MUST be unique within the course structure)"
+    )
 
 
 def test_cmi5_relative_id_is_not_an_iri(tmp_path: Path) -> None:

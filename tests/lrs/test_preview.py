@@ -168,3 +168,27 @@ def test_zip_members_stream_whole_and_answer_conditional_and_bad_ranges(tmp_path
     assert beyond.status_code == 416 and beyond.headers["Content-Range"] == "bytes */32"
     stale = client.get("/preview/demo-cmi5.zip/files/index.html", headers={"Range": "bytes=2-8", "If-Range": '"x"'})
     assert stale.status_code == 200 and len(stale.data) == 32
+
+
+def test_index_groups_packages_by_the_course_their_content_names(tmp_path: Path) -> None:
+    app = _app(tmp_path, preview=True)
+    folder = tmp_path / "exports"
+    scripts = {
+        "b-nl-cmi5.zip": b'window.GSOG_FORMAT="cmi5";\nwindow.GSOG_PROFILE={"build":{"course":"basic"}};\n',
+        "b-fr-cmi5.zip": b'window.GSOG_PROFILE={"build":{"course":"basic"}};\n',
+        "broken-cmi5.zip": b"window.GSOG_PROFILE={not json;\n",
+    }
+    for name, script in scripts.items():
+        with zipfile.ZipFile(folder / name, "w") as archive:
+            archive.writestr(
+                "cmi5.xml", CMI5.replace(">C</langstring></title>", f">Course {name}</langstring></title>")
+            )
+            archive.writestr("content/course.js", script)
+    page = app.test_client().get("/preview/").data.decode()  # type: ignore[attr-defined]
+    basic = page[page.index('<section id="course-basic">') : page.index("</section>")]
+    assert "<h2>Course b-fr-cmi5.zip / Course b-nl-cmi5.zip</h2>" in basic
+    assert "<code>basic</code>: 2 cmi5 packages" in basic
+    assert "<h3>b-fr-cmi5.zip</h3>" in basic and "<h3>b-nl-cmi5.zip</h3>" in basic
+    # a package without a readable course id (the fixture's demo zip, a broken script) is listed apart, not lost
+    rest = page[page.index('<section id="course-unidentified">') :]
+    assert "<h3>broken-cmi5.zip</h3>" in rest and "<h3>demo-cmi5.zip</h3>" in rest

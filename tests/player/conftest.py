@@ -30,6 +30,7 @@ from werkzeug.serving import make_server
 
 from builder.build import build_packages
 from builder.formats import FORMAT_IDS
+from builder.i18n import ui_strings
 from builder.media.resolve import default_cache
 from tests.conftest import COURSE_SRC, REPO
 from tests.player.our_lrs import OurLrs
@@ -144,9 +145,8 @@ def read_content(site: Path, lang: str = "nl") -> dict[str, Any]:
 
 
 def read_strings(lang: str = "nl") -> dict[str, str]:
-    """The player's interface texts in one language (player/i18n/<lang>.json)."""
-    data: dict[str, str] = json.loads((REPO / "player" / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
-    return data
+    """The player's interface texts in one language (compiled from player/i18n/<lang>.po)."""
+    return ui_strings(lang)
 
 
 @pytest.fixture(scope="session")

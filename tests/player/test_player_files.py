@@ -6,14 +6,13 @@ import json
 import re
 import subprocess
 from pathlib import Path
-from typing import get_args
 
 import pytest
 
 from builder.formats import FORMATS
-from builder.model.base import SECTORS
-from builder.model.reference import Region
-from builder.payload import PLAYER_DIR, player_script, ui_strings
+from builder.i18n import catalogue_dir, template_ids, ui_strings
+from builder.model.vocabularies import FRAMEWORK_SECTORS, REGIONS
+from builder.payload import PLAYER_DIR, player_script
 
 BUNDLE = json.loads((PLAYER_DIR / "bundle.json").read_text(encoding="utf-8"))
 SCRIPTS = [*BUNDLE["scripts"], *BUNDLE["adapters"].values(), BUNDLE["boot"]]
@@ -66,21 +65,26 @@ def test_no_external_resources() -> None:
             assert iri.startswith(VOCABULARY), (name, iri)
 
 
-def test_both_languages_have_every_string_the_player_uses() -> None:
-    nl, fr = ui_strings("nl"), ui_strings("fr")
-    assert set(nl) == set(fr)
+def test_every_catalogue_has_every_string_the_player_uses() -> None:
+    template = set(template_ids())
     used = set()
     for name in SCRIPTS:
         used |= set(re.findall(r"\bt\(\"([a-z0-9_]*[a-z0-9])\"", _js(name)))
-    used |= {f"sector_{s}" for s in SECTORS} | {f"region_{r}" for r in get_args(Region)}
-    used |= {"competence_before", "competence_after"}
-    assert used - set(nl) == set(), "strings missing from i18n"
-    assert set(nl) - used == set(), "strings nobody uses"
-    for strings in (nl, fr):
-        assert all(v.strip() for v in strings.values())
-    # the placeholders match between the languages
-    for key in nl:
-        assert set(re.findall(r"\{\w+\}", nl[key])) == set(re.findall(r"\{\w+\}", fr[key])), key
+    used |= {f"sector_{s}" for s in FRAMEWORK_SECTORS} | {f"region_{r}" for r in REGIONS}
+    used |= {"competence_before", "competence_after", "noscript"}  # built names; the launch page's text
+    assert used - template == set(), "strings missing from messages.pot"
+    assert template - used == set(), "strings nobody uses"
+    catalogues = {path.stem: ui_strings(path.stem) for path in sorted(catalogue_dir().glob("*.po"))}
+    assert {"nl", "fr", "de", "en"} <= set(catalogues)
+    for lang, strings in catalogues.items():
+        assert set(strings) == template, lang
+        assert all(v.strip() for v in strings.values()), lang
+        # the placeholders match between the languages
+        for key in template:
+            assert set(re.findall(r"\{\w+\}", strings[key])) == set(re.findall(r"\{\w+\}", catalogues["en"][key])), (
+                lang,
+                key,
+            )
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))

@@ -9,6 +9,8 @@
  *   pkg       package launch URL, e.g. /packages/scorm12/index.html?module=m1-understand
  *   previous  JSON object of the values the previous session set (element -> last value);
  *             the next session starts from them the way an LMS resumes an attempt.
+ *   learner, learnerName  the learner's id and name as the LMS knows them (cmi.core.student_id
+ *             and student_name; cmi.learner_id and learner_name for 2004).
  *
  * window.lmsFailures makes calls fail the way a broken LMS does (answer
  * "false", error 101/351): {"Commit": true} fails every commit (LMSCommit for
@@ -46,6 +48,14 @@
     const api = format === "scorm12" ? new window.Scorm12API(settings) : new window.Scorm2004API(settings);
     const previous = params.get("previous");
     if (previous) api.loadFromFlattenedJSON(carryOver(format, JSON.parse(previous)));
+    // ?learner=ID&learnerName=NAME: who the LMS says the learner is (read-only CMI elements)
+    const learner = params.get("learner");
+    if (learner) {
+      const name = params.get("learnerName") || "";
+      api.loadFromFlattenedJSON(format === "scorm12"
+        ? { "cmi.core.student_id": learner, "cmi.core.student_name": name }
+        : { "cmi.learner_id": learner, "cmi.learner_name": name });
+    }
 
     window.lmsLog = [];
     window.lmsFailures = {};
