@@ -33,6 +33,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
+from lrs.xapi import spec
 from lrs.xapi.agents import agent_key
 from lrs.xapi.profile import iri
 from lrs.xapi.validate import VOIDED_VERB as VOIDED
@@ -41,15 +42,15 @@ from lrs.xapi.validate import VOIDED_VERB as VOIDED
 COURSE_SRC: Final = Path(__file__).resolve().parents[2] / "course_src"
 #: Where the generated learners' LMS lives (AU activity ids and accounts are under it).
 LMS_HOME: Final = "https://lms.cohort.example.org"
-ADL: Final = "http://adlnet.gov/expapi/verbs/"
-VIDEO: Final = "https://w3id.org/xapi/video"
-VIDEO_EXT: Final = VIDEO + "/extensions/"
-CMI5_CATEGORY: Final = {"id": "https://w3id.org/xapi/cmi5/context/categories/cmi5"}
-MOVEON_CATEGORY: Final = {"id": "https://w3id.org/xapi/cmi5/context/categories/moveon"}
-CMI5_EXT: Final = "https://w3id.org/xapi/cmi5/context/extensions/"
-INTERACTION: Final = "http://adlnet.gov/expapi/activities/cmi.interaction"
-ASSESSMENT: Final = "http://adlnet.gov/expapi/activities/assessment"
-VIDEO_TYPE: Final = VIDEO + "/activity-type/video"
+ADL: Final = spec.ADL_VERBS
+VIDEO: Final = spec.VIDEO_PROFILE
+VIDEO_EXT: Final = spec.VIDEO_EXTENSIONS
+CMI5_CATEGORY: Final = {"id": spec.CMI5_CATEGORY}
+MOVEON_CATEGORY: Final = {"id": spec.MOVEON_CATEGORY}
+CMI5_EXT: Final = spec.CMI5_EXTENSIONS
+INTERACTION: Final = spec.INTERACTION_TYPE
+ASSESSMENT: Final = spec.ASSESSMENT_TYPE
+VIDEO_TYPE: Final = spec.VIDEO_TYPE
 #: Regions: Flemish, Walloon and Brussels (ISO 3166-2) and Dutch provinces, with their language(s).
 REGIONS: Final[Mapping[str, tuple[str, ...]]] = {
     "BE-VAN": ("nl",),

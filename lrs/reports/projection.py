@@ -55,32 +55,35 @@ from lrs.store.dialect import bulk_insert, writer_engine
 from lrs.store.tables import DIRECT, statement_activity, statement_agent, statements
 from lrs.xapi.agents import try_agent_key
 from lrs.xapi.profile import iri
+from lrs.xapi.spec import (
+    ADL_VERBS,
+    ASSESSMENT_TYPE,
+    INTERACTION_TYPE,
+    MOVE_ON,
+    VIDEO_EXTENSIONS,
+    VIDEO_PROFILE,
+    VIDEO_TYPE,
+)
 from lrs.xapi.validate import VOIDED_VERB, parse_timestamp
 
 _CHUNK = 200  # learners per SELECT / DELETE (well under every driver's parameter limit)
 
-_VERB = "http://adlnet.gov/expapi/verbs/"
-COMPLETED = _VERB + "completed"
-PASSED = _VERB + "passed"
-FAILED = _VERB + "failed"
-ANSWERED = _VERB + "answered"
+COMPLETED = ADL_VERBS + "completed"
+PASSED = ADL_VERBS + "passed"
+FAILED = ADL_VERBS + "failed"
+ANSWERED = ADL_VERBS + "answered"
 _SESSION_VERBS = frozenset(
     {
-        _VERB + "launched",
-        _VERB + "initialized",
+        ADL_VERBS + "launched",
+        ADL_VERBS + "initialized",
         COMPLETED,
         PASSED,
         FAILED,
-        _VERB + "terminated",
-        _VERB + "suspended",
-        _VERB + "resumed",
+        ADL_VERBS + "terminated",
+        ADL_VERBS + "suspended",
+        ADL_VERBS + "resumed",
     }
 )
-VIDEO_PROFILE = "https://w3id.org/xapi/video"
-_VIDEO_TYPE = VIDEO_PROFILE + "/activity-type/video"
-_VIDEO_EXT = VIDEO_PROFILE + "/extensions/"
-_INTERACTION_TYPE = "http://adlnet.gov/expapi/activities/cmi.interaction"
-_ASSESSMENT_TYPE = "http://adlnet.gov/expapi/activities/assessment"
 #: Evaluation form answers: ``<course>/evaluation/<question>`` and ``.../<question>/before|after``.
 _EVALUATION = re.compile(r"^(?P<question>.+/evaluation/[^/]+?)(?:/(?P<when>before|after))?$")
 #: Test items: ``<course>/items/<id>``; tests: ``<course>/assessments/<unit>``.
@@ -95,8 +98,6 @@ _CODED_RESPONSES = frozenset({"choice", "true-false", "sequencing", "matching", 
 ROLES = ("pre", "post")
 UNKNOWN_ROLE = "unknown"
 
-#: cmi5 ``launched`` statements carry the AU's moveOn (cmi5 9.6.2.1); NotApplicable: not required.
-_CMI5_MOVEON = "https://w3id.org/xapi/cmi5/context/extensions/moveon"
 _EXT_DIMENSIONS = {name: iri(name.replace("_", "-")) for name in DIMENSIONS}
 _EXT_COURSE = iri("course")
 _EXT_ATTEMPT = iri("attempt")
@@ -181,7 +182,7 @@ def _read(body: Mapping[str, Any]) -> _Statement | None:
 
 
 def _is_video(s: _Statement) -> bool:
-    return s.object_type == _VIDEO_TYPE or VIDEO_PROFILE in s.categories
+    return s.object_type == VIDEO_TYPE or VIDEO_PROFILE in s.categories
 
 
 def _modules(statements_: Sequence[_Statement]) -> set[str]:
@@ -191,7 +192,7 @@ def _modules(statements_: Sequence[_Statement]) -> set[str]:
         for s in statements_
         if s.verb in _SESSION_VERBS
         and not _is_video(s)
-        and s.object_type not in (_ASSESSMENT_TYPE, _INTERACTION_TYPE)
+        and s.object_type not in (ASSESSMENT_TYPE, INTERACTION_TYPE)
         and _TEST not in s.object_id
         and not _ITEM.search(s.object_id)
     }
@@ -324,7 +325,8 @@ def _fold_module(row: Row, s: _Statement) -> None:
             row["passed_day"] = _known_min(row["passed_day"], s.day)
         if s.verb in (PASSED, FAILED):
             row["judged"] = True
-        if s.extensions.get(_CMI5_MOVEON) == "NotApplicable":
+        # cmi5 ``launched`` statements carry the AU's moveOn (cmi5 9.6.2.1); NotApplicable: not required
+        if s.extensions.get(MOVE_ON) == "NotApplicable":
             row["optional"] = True
 
 
@@ -332,12 +334,12 @@ def _fold_video(row: Row, s: _Statement, module: str | None) -> None:
     """The largest progress reported; the tenths each statement's played segments cover."""
     _fold(row, s, module)
     extensions = _map(s.result.get("extensions"))
-    progress = _number(extensions.get(_VIDEO_EXT + "progress"))
+    progress = _number(extensions.get(VIDEO_EXTENSIONS + "progress"))
     if progress is not None:
         row["progress"] = max(row["progress"], min(progress, 1.0))
-    length = _number(s.extensions.get(_VIDEO_EXT + "length"))
+    length = _number(s.extensions.get(VIDEO_EXTENSIONS + "length"))
     if length:
-        row["tenths"] |= _tenths(_segments(extensions.get(_VIDEO_EXT + "played-segments")), length)
+        row["tenths"] |= _tenths(_segments(extensions.get(VIDEO_EXTENSIONS + "played-segments")), length)
 
 
 def _is_item_answer(s: _Statement) -> bool:
@@ -359,7 +361,7 @@ def _fold_rows(
         module = _module_of(s, modules)
         if module is not None:
             _fold_module(module_rows.setdefault(module, _new_module_row(agent_key, module)), s)
-        if _is_video(s) and s.object_type != _INTERACTION_TYPE:
+        if _is_video(s) and s.object_type != INTERACTION_TYPE:
             row = clips.setdefault(s.object_id, _blank(agent_key, clip=s.object_id, progress=0.0, tenths=0))
             _fold_video(row, s, module)
 

@@ -34,6 +34,16 @@ MOVE_ON: Final = CMI5_EXTENSIONS + "moveon"
 LAUNCH_PARAMETERS: Final = CMI5_EXTENSIONS + "launchparameters"
 LAUNCH_URL: Final = CMI5_EXTENSIONS + "launchurl"
 
+INTERACTION_TYPE: Final = "http://adlnet.gov/expapi/activities/cmi.interaction"
+"""Activity type of a test question or form answer (xAPI Data 2.4.4.1, interaction activities)."""
+ASSESSMENT_TYPE: Final = "http://adlnet.gov/expapi/activities/assessment"
+"""ADL's activity type of a test (the player's per-attempt passed/failed statements are about one)."""
+
+VIDEO_PROFILE: Final = "https://w3id.org/xapi/video"
+"""The xAPI Video Profile (the player's clip statements)."""
+VIDEO_TYPE: Final = VIDEO_PROFILE + "/activity-type/video"
+VIDEO_EXTENSIONS: Final = VIDEO_PROFILE + "/extensions/"
+
 CMI5_COURSE_TYPE: Final = "https://w3id.org/xapi/cmi5/activitytype/course"
 """Activity type of the course in the LMS's "satisfied" statement for it (§9.5.4.2)."""
 
