@@ -8,6 +8,8 @@ standard SQL lacks (insert-or-ignore, upsert).
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -88,6 +90,25 @@ def writer_engine(engine: Engine, *, sqlite_synchronous: str = DEFAULT_SQLITE_SY
     return engine.execution_options(**{WRITE: True})
 
 
+def _enable_wal(cursor: Any) -> None:
+    """``PRAGMA journal_mode=WAL``, waiting while another connection switches a fresh file.
+
+    Switching the journal mode needs an exclusive lock, and SQLite answers
+    "database is locked" at once, without its busy handler, when several
+    processes open a new database together (gunicorn workers at first
+    start): retry for up to the busy timeout instead of failing the worker.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+
+
 def _sqlite_engine(url: sa.URL, *, writer: bool, synchronous: str) -> Engine:
     """SQLite: WAL, synchronous (FULL unless configured), foreign keys, busy timeout, BEGIN IMMEDIATE for writers.
 
@@ -113,7 +134,7 @@ def _sqlite_engine(url: sa.URL, *, writer: bool, synchronous: str) -> Engine:
         cursor = dbapi_connection.cursor()
         try:
             # WAL: readers never block the writer and commits are one append.
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _enable_wal(cursor)
             # FULL (default): each commit is fsynced before it is acknowledged,
             # so it survives an OS crash or power cut. NORMAL (opt-out): durable
             # across application crashes only; see SQLITE_SYNCHRONOUS_LEVELS.
