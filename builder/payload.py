@@ -27,6 +27,7 @@ from builder.dual_tracking import DualTracking
 from builder.i18n import PLAYER_DIR, ui_strings
 from builder.model.base import pick
 from builder.model.vocabularies import SHOWN
+from builder.spec import CONTENT_GLOBAL, CONTENT_SCRIPT, PROFILE_GLOBAL, script_line_prefix
 from builder.typography import typeset
 from builder.variants import CompiledVariant, PackageFile
 from lrs.xapi.profile import EXTENSIONS, player_vocabulary
@@ -142,8 +143,8 @@ def content_script(compiled: CompiledVariant, fmt: str, dual_tracking: DualTrack
     text = (
         f"window.GSOG_FORMAT={json.dumps(fmt)};\n"
         f"window.GSOG_STRINGS={strings};\n"
-        f"window.GSOG_CONTENT={compiled.content_json};\n"
-        f"window.GSOG_PROFILE={profile};\n"
+        f"{script_line_prefix(CONTENT_GLOBAL)}{compiled.content_json};\n"
+        f"{script_line_prefix(PROFILE_GLOBAL)}{profile};\n"
     )
     if dual_tracking is not None and fmt in mirrored_formats():
         config = json.dumps(dual_tracking.player_config(), sort_keys=True, separators=(",", ":"))
@@ -157,7 +158,7 @@ def payload(compiled: CompiledVariant, fmt: str, dual_tracking: DualTracking | N
     entries: list[PayloadEntry] = [
         GeneratedFile(LAUNCH_FILE, launch_page(compiled)),
         GeneratedFile("player/player.js", player_script(fmt)),
-        GeneratedFile("content/course.js", content_script(compiled, fmt, dual_tracking)),
+        GeneratedFile(CONTENT_SCRIPT, content_script(compiled, fmt, dual_tracking)),
         *(PackageFile(f"player/{Path(css).name}", PLAYER_DIR / css) for css in bundle["styles"]),
         *compiled.media,
     ]

@@ -33,6 +33,20 @@ LOM: Final = "http://ltsc.ieee.org/xsd/LOM"
 CMI5: Final = CMI5_STRUCTURE
 TINCAN: Final = "http://projecttincan.com/tincan.xsd"
 
+# The player's content script in every package (builder/payload.py writes it; the validator,
+# the LRS preview and the LRS course import read it): one ``window.<NAME>=<JSON>;`` line per global.
+CONTENT_SCRIPT: Final = "content/course.js"
+CONTENT_GLOBAL: Final = "GSOG_CONTENT"
+"""The course document: course, modules and units with their titles and texts."""
+PROFILE_GLOBAL: Final = "GSOG_PROFILE"
+"""The xAPI profile vocabulary and the build-time learner-context values (lrs.xapi.profile)."""
+
+
+def script_line_prefix(name: str) -> str:
+    """How the content script's line assigning global ``name`` starts."""
+    return f"window.{name}="
+
+
 # xAPI activity types (ADL vocabulary) used in tincan.xml
 COURSE_ACTIVITY: Final = "http://adlnet.gov/expapi/activities/course"
 MODULE_ACTIVITY: Final = "http://adlnet.gov/expapi/activities/module"

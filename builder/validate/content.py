@@ -14,12 +14,11 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
+from builder.spec import CONTENT_GLOBAL, CONTENT_SCRIPT, script_line_prefix
 from builder.validate.problems import Finding, shown
 from builder.validate.zipsafe import EntryUnreadable, SafeZip
 
-CONTENT_SCRIPT: Final = "content/course.js"
-"""Where the player's content document sits in a package."""
-CONTENT_PREFIX: Final = "window.GSOG_CONTENT="
+CONTENT_PREFIX: Final = script_line_prefix(CONTENT_GLOBAL)
 """The start of the line that assigns the content document (JSON), ended by ``;``."""
 MAX_CONTENT_BYTES: Final = 64 * 1024**2
 """A larger script is not ours (the real course's is about 250 KB): it is reported, not parsed."""

@@ -38,6 +38,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from lxml import etree
 
+from builder.spec import CONTENT_SCRIPT, PROFILE_GLOBAL, script_line_prefix
 from lrs.api.cmi5 import LAUNCH_MODES, enrollment_registration, start_launch
 from lrs.api.urls import external, public_base, public_origin
 from lrs.xapi.profile import BY_NAME
@@ -51,8 +52,7 @@ PREVIEW_AUTHORITY = {"objectType": "Agent", "account": {"homePage": "urn:gsog:lr
 #: Appended to the publisher's ids: cmi5 8.1.5 / 9.4 want the LMS's own ids for the AUs and the course.
 LMS_SUFFIX = "/lms-preview"
 #: The package file holding the build-time learner context, and the line that carries it (``<prefix><json>;``).
-CONTEXT_SCRIPT: Final = "content/course.js"
-CONTEXT_PREFIX: Final = b"window.GSOG_PROFILE="
+CONTEXT_PREFIX: Final = script_line_prefix(PROFILE_GLOBAL).encode()
 #: The profile value naming the course a package was built from (KeyError here if the profile renames it).
 COURSE_VALUE: Final = BY_NAME["course"].name
 #: A larger content script is not ours: its course is not read (the package is listed as unidentified).
@@ -142,7 +142,7 @@ def _read_course_id(path: str, mtime_ns: int, size: int) -> str | None:
     del mtime_ns, size  # part of the cache key only: a rebuilt zip is read again
     try:
         with zipfile.ZipFile(path) as archive:
-            info = archive.getinfo(CONTEXT_SCRIPT)
+            info = archive.getinfo(CONTENT_SCRIPT)
             if info.file_size > MAX_SCRIPT_BYTES:
                 return None
             with archive.open(info) as script:

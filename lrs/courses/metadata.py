@@ -29,14 +29,13 @@ from typing import Any, Final
 
 from lxml import etree
 
-from builder.spec import CMI5, LOM
+from builder.spec import CMI5, CONTENT_GLOBAL, CONTENT_SCRIPT, LOM, PROFILE_GLOBAL, script_line_prefix
 from builder.validate.xmlread import parse_manifest
 from builder.validate.zipsafe import EntryUnreadable, SafeZip
 from lrs.xapi.profile import BY_NAME
 
 COURSE_STRUCTURE: Final = "cmi5.xml"
 LOM_FILE: Final = "metadata.xml"
-CONTENT_SCRIPT: Final = "content/course.js"
 #: course.js holds the whole course content (a few MB); a larger one is not ours and is ignored.
 MAX_CONTENT_SCRIPT_BYTES: Final = 32 * 1024 * 1024
 #: cmi5 13.1.4: an AU without moveOn is NotApplicable, without launchMethod AnyWindow.
@@ -115,7 +114,7 @@ def langstrings(parent: etree._Element | None, local: str) -> LangMap:
 
 def _script_global(script: str, name: str) -> dict[str, Any] | None:
     """The JSON object assigned to ``window.<name>`` in a builder-written script, or None."""
-    marker = f"window.{name}="
+    marker = script_line_prefix(name)
     start = script.find(marker)
     if start < 0:
         return None
@@ -151,10 +150,10 @@ def build_values(package: SafeZip) -> BuildValues:
         script = package.read(CONTENT_SCRIPT, MAX_CONTENT_SCRIPT_BYTES).decode("utf-8")
     except (EntryUnreadable, UnicodeDecodeError):
         return BuildValues()
-    profile = _script_global(script, "GSOG_PROFILE")
+    profile = _script_global(script, PROFILE_GLOBAL)
     build = profile.get("build") if profile is not None else None
     build = build if isinstance(build, dict) else None
-    content = _script_global(script, "GSOG_CONTENT")
+    content = _script_global(script, CONTENT_GLOBAL)
     course = content.get("course") if content is not None else None
     course = course if isinstance(course, dict) else None
     return BuildValues(
