@@ -51,7 +51,9 @@ def demo(session: nox.Session) -> None:
     session.run("course", "check")
     session.run("course", "media")
     session.run("course", "build")
-    # serve the LRS on the embedded SQLite default, with the built cmi5 packages at /preview/
+    # the cmi5 packages become the learner portal's courses (a re-run replaces them: same versions)
+    session.run("lrs", "course", "import", *sorted(str(p) for p in Path("exports").glob("*-cmi5.zip")))
+    # serve the LRS on the embedded SQLite default: learner portal at /portal/, packages also at /preview/
     session.run("lrs", "serve", env={"GSOG_LRS_PREVIEW_DIR": "exports"})
 
 

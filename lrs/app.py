@@ -13,7 +13,9 @@ from lrs.config import LrsConfig
 from lrs.courses.api import bp as courses_bp
 from lrs.dashboard import URL_PREFIX as DASHBOARD_PREFIX
 from lrs.dashboard import bp as dashboard_bp
-from lrs.dashboard import configure_sessions
+from lrs.portal.content import install_content_host
+from lrs.portal.views import bp as portal_bp
+from lrs.sessions import PORTAL_PREFIX, configure_sessions
 from lrs.store.interface import Store
 
 #: CSP for an HTML page that does not set its own: nothing loads, nothing runs, no framing.
@@ -37,8 +39,10 @@ def create_app(config: LrsConfig | None = None, store: Store | None = None) -> F
     install_app_hooks(app)
     register_blueprints(app)
     app.register_blueprint(courses_bp)  # GET /courses/catalogue, public (lrs.courses.api)
-    configure_sessions(app, store)  # the dashboard's session secret, cookie flags and CSRF
+    configure_sessions(app, store)  # the dashboard's and the portal's session secret, cookies and CSRF
     app.register_blueprint(dashboard_bp, url_prefix=DASHBOARD_PREFIX)
+    app.register_blueprint(portal_bp, url_prefix=PORTAL_PREFIX)  # the learner portal (lrs.portal)
+    install_content_host(app)  # /content/ on the content origin only, and nothing else there (lrs.portal.content)
     install_request_log(app)
     app.after_request(_security_headers)
     return app

@@ -32,6 +32,14 @@ Dashboard accounts (evaluators sign in at ``/dashboard/``)::
     lrs user list
     lrs user remove eva
 
+Learner portal invitations (an organisation's sign-up link presets its code)::
+
+    lrs portal invite --organisation pz-gent --sector police --region be-vlg --days 30 --uses 40
+    lrs portal invitations
+    lrs portal revoke 3
+    lrs portal learners
+    lrs portal waive --learner a@example.org --course 3 --au https://example.org/au/m1 --reason Administrative
+
 cmi5 courses for the learner portal (validated, stored all or nothing)::
 
     lrs course import exports/gsog-fr-police-cmi5.zip
@@ -57,6 +65,7 @@ import click
 from lrs.auth import DEFAULT_SCOPES, KNOWN_SCOPES, add_client
 from lrs.config import LrsConfig
 from lrs.store.interface import Store
+from lrs.xapi.spec import WAIVE_REASONS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -135,6 +144,7 @@ def serve(ctx: click.Context, host: str, port: int, database: str | None) -> Non
     app = create_app(_config(database), store=given)
     click.echo(f"LRS on http://{host}:{port}{app.config['LRS'].xapi_prefix}/ (development server; Ctrl+C stops)")
     click.echo(f"dashboard: http://{host}:{port}/dashboard/ (evaluator accounts: lrs user add NAME)")
+    click.echo(f"learner portal: http://{host}:{port}/portal/ (lrs course import PKG.zip; mails go to this log)")
     if app.config["LRS"].preview_dir:
         click.echo(f"package preview: http://{host}:{port}/preview/ (cmi5 packages in {app.config['LRS'].preview_dir})")
     app.run(host=host, port=port, threaded=True, use_reloader=False, request_handler=_RequestHandler())
@@ -270,7 +280,8 @@ def user() -> None:
 @click.pass_context
 def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool, database: str | None) -> None:
     """Add account NAME; the password (12 characters or more) is asked for, or read from stdin."""
-    from lrs.dashboard.accounts import AccountError, add_user, check_password_strength, engine_of
+    from lrs.dashboard.accounts import AccountError, add_user, check_password_strength
+    from lrs.store.sql import engine_of
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -289,7 +300,8 @@ def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool, dat
 @click.pass_context
 def user_list(ctx: click.Context, database: str | None) -> None:
     """List accounts: name, role, created (never password hashes)."""
-    from lrs.dashboard.accounts import engine_of, list_users
+    from lrs.dashboard.accounts import list_users
+    from lrs.store.sql import engine_of
 
     found = list_users(engine_of(_open_store(ctx, database)))
     if not found:
@@ -304,11 +316,158 @@ def user_list(ctx: click.Context, database: str | None) -> None:
 @click.pass_context
 def user_remove(ctx: click.Context, name: str, database: str | None) -> None:
     """Remove account NAME (its open sessions stop working at their next request)."""
-    from lrs.dashboard.accounts import engine_of, remove_user
+    from lrs.dashboard.accounts import remove_user
+    from lrs.store.sql import engine_of
 
     if not remove_user(engine_of(_open_store(ctx, database)), name):
         raise click.ClickException(f"no account named {name!r}")
     click.echo(f"removed {name}")
+
+
+@main.group()
+def portal() -> None:
+    """The learner portal: organisations' invitation links, learner counts."""
+
+
+@portal.command("invite")
+@click.option("--organisation", required=True, help="Organisation code whoever signs up with the link gets.")
+@click.option("--sector", default=None, help="Sector code to preset too.")
+@click.option("--region", default=None, help="Region code to preset too.")
+@click.option("--label", default="", help="A note for the list (e.g. whom the link was sent to).")
+@click.option("--days", type=click.IntRange(min=1), default=None, help="Valid this many days (default: until revoked).")
+@click.option("--uses", type=click.IntRange(min=1), default=None, help="At most this many sign-ups (default: any).")
+@click.option("--base-url", default=None, help="Public URL of the LRS (default: $GSOG_LRS_PUBLIC_URL).")
+@database_option
+@click.pass_context
+def portal_invite(  # noqa: PLR0913 - one option per preset, as the portal asks
+    ctx: click.Context,
+    organisation: str,
+    sector: str | None,
+    region: str | None,
+    label: str,
+    days: int | None,
+    uses: int | None,
+    base_url: str | None,
+    database: str | None,
+) -> None:
+    """Make an invitation and print its sign-up link (shown this once: only its hash is kept)."""
+    from lrs.config import check_public_url
+    from lrs.portal.accounts import AccountError, create_invitation, invitation_link
+    from lrs.store.sql import engine_of
+
+    try:
+        base = check_public_url(base_url) if base_url else _config(database).public_url
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--base-url") from None
+    if not base:
+        raise click.UsageError("give --base-url https://lrs.example.org or set GSOG_LRS_PUBLIC_URL")
+    try:
+        invitation, token = create_invitation(
+            engine_of(_open_store(ctx, database)), organisation, sector, region, label, days, uses
+        )
+    except AccountError as error:
+        raise click.BadParameter(error.message, param_hint=f"--{error.field}") from None
+    click.echo(f"invitation {invitation.id} for {invitation.organisation}:")
+    click.echo(invitation_link(base, token))
+    click.echo("Keep the link now: the LRS stores only its hash.", err=True)
+
+
+@portal.command("invitations")
+@database_option
+@click.pass_context
+def portal_invitations(ctx: click.Context, database: str | None) -> None:
+    """List invitations: id, state, organisation, sector, region, uses, expiry, label."""
+    from lrs.portal.accounts import list_invitations
+    from lrs.store.sql import engine_of
+
+    found = list_invitations(engine_of(_open_store(ctx, database)))
+    if not found:
+        click.echo("no invitations; make one with: lrs portal invite --organisation CODE")
+    now = dt.datetime.now(dt.UTC)
+    for i in found:
+        uses = f"{i.uses}/{i.max_uses}" if i.max_uses is not None else f"{i.uses}"
+        expires = f"until {i.expires:%Y-%m-%d %H:%M} UTC" if i.expires else "no expiry"
+        click.echo(
+            f"{i.id:>4}  {i.state(now):<8} {i.organisation}  {i.sector or '-'}  {i.region or '-'}  "
+            f"{uses} uses  {expires}  {i.label}"
+        )
+
+
+@portal.command("revoke")
+@click.argument("ident", metavar="ID", type=int)
+@database_option
+@click.pass_context
+def portal_revoke(ctx: click.Context, ident: int, database: str | None) -> None:
+    """End invitation ID now (accounts made with it stay)."""
+    from lrs.portal.accounts import revoke_invitation
+    from lrs.store.sql import engine_of
+
+    if not revoke_invitation(engine_of(_open_store(ctx, database)), ident):
+        raise click.ClickException(f"no invitation {ident}")
+    click.echo(f"revoked invitation {ident}")
+
+
+@portal.command("learners")
+@database_option
+@click.pass_context
+def portal_learners(ctx: click.Context, database: str | None) -> None:
+    """How many learners have an account, and how many confirmed their e-mail address (never who)."""
+    from lrs.portal.accounts import count_learners
+    from lrs.store.sql import engine_of
+
+    total, verified = count_learners(engine_of(_open_store(ctx, database)))
+    click.echo(f"{total} learners, {verified} with a confirmed e-mail address")
+
+
+@portal.command("waive")
+@click.option("--learner", "email", required=True, help="The learner's e-mail address (never printed).")
+@click.option("--course", "course_ref", required=True, help="Package id (lrs course list) or the course IRI.")
+@click.option("--au", "au_id", required=True, help="The AU's id in cmi5.xml (lrs course list --json).")
+@click.option("--reason", type=click.Choice(WAIVE_REASONS), default="Administrative", show_default=True)
+@click.option("--base-url", default=None, help="Public URL of the LRS (default: $GSOG_LRS_PUBLIC_URL).")
+@database_option
+@click.pass_context
+def portal_waive(  # noqa: PLR0913 - one option per fact of a waiver
+    ctx: click.Context, email: str, course_ref: str, au_id: str, reason: str, base_url: str | None, database: str | None
+) -> None:
+    """Waive an AU for a learner (cmi5 "waived"): the AU counts as done, the course may become satisfied."""
+    import sqlalchemy as sa
+
+    from lrs.config import check_public_url
+    from lrs.courses.store import list_courses
+    from lrs.portal.accounts import AccountError, learner_actor, normalise_email
+    from lrs.portal.lms import waive
+    from lrs.portal.tables import portal_learners
+    from lrs.store.sql import engine_of
+
+    try:
+        base = check_public_url(base_url) if base_url else _config(database).public_url
+        address = normalise_email(email)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--base-url") from None
+    except AccountError as error:
+        raise click.BadParameter(error.message, param_hint="--learner") from None
+    if not base:
+        raise click.UsageError("give --base-url https://lrs.example.org or set GSOG_LRS_PUBLIC_URL")
+    store = _open_store(ctx, database)
+    engine = engine_of(store)
+    with engine.connect() as conn:
+        learners = portal_learners.c
+        actor_name = conn.execute(sa.select(learners.actor_name).where(learners.email == address)).scalar()
+    if actor_name is None:
+        raise click.BadParameter("no learner with this e-mail address", param_hint="--learner")
+    packages = [
+        p
+        for p in list_courses(engine)
+        if (course_ref.isdigit() and p.id == int(course_ref)) or (p.course_iri == course_ref and p.current)
+    ]
+    if not packages:
+        raise click.BadParameter(f"no imported course {course_ref!r} (see: lrs course list)", param_hint="--course")
+    try:
+        done = waive(store, learner_actor(str(actor_name), base), packages[0], au_id, reason)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--au") from None
+    click.echo(f"waived {au_id} ({reason})" if done else f"{au_id} was satisfied already: nothing written")
 
 
 @main.group()

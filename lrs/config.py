@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 
-def check_public_url(url: str) -> str:
+def check_public_url(url: str, setting: str = "public_url") -> str:
     """``url`` without a trailing slash ('' stays ''), or ValueError: http(s), a host, no query.
 
     It prefixes paths such as ``/xapi/``, so a query, fragment or user info
@@ -20,7 +20,7 @@ def check_public_url(url: str) -> str:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError as error:
-        raise ValueError(f"public_url (GSOG_LRS_PUBLIC_URL): not a URL: {url!r} ({error})") from None
+        raise ValueError(f"{setting} (GSOG_LRS_{setting.upper()}): not a URL: {url!r} ({error})") from None
     if (
         parts.scheme not in ("http", "https")
         or not parts.hostname
@@ -29,10 +29,16 @@ def check_public_url(url: str) -> str:
         or "@" in parts.netloc
     ):
         raise ValueError(
-            f"public_url (GSOG_LRS_PUBLIC_URL): must be http(s)://host[:port][/path] without query, "
+            f"{setting} (GSOG_LRS_{setting.upper()}): must be http(s)://host[:port][/path] without query, "
             f"fragment or user info, got {url!r}"
         )
     return url.rstrip("/")
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port of a checked URL (what makes two URLs one origin)."""
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,12 @@ class LrsConfig:
     #: TCP bind, 0.0.0.0 read as 127.0.0.1) -- right for development only; set it in
     #: production (behind a proxy, or gunicorn on a unix socket, whose SERVER_NAME is the Host).
     public_url: str = ""
+    #: Base URL of the host name serving imported course packages to learners' browsers
+    #: (``https://content.lrs.example.org``: a second name for this same server). A package's
+    #: scripts then run on an origin of their own and cannot read the portal's pages with the
+    #: learner's session (lrs.portal.content). Empty: derived for loopback development
+    #: (localhost <-> 127.0.0.1 on the same port), else the public URL itself (with a warning).
+    content_url: str = ""
     #: SQLite ``PRAGMA synchronous``: "full" (default: an acknowledged statement survives an
     #: OS crash or power cut, each commit waits for fsync) or "normal" (opt-out: faster on
     #: disks with slow fsync, but a power cut may lose the last acknowledged statements;
@@ -88,6 +100,16 @@ class LrsConfig:
     #: Smallest group of learners a report cell may show (``GSOG_LRS_REPORT_MIN_GROUP``);
     #: smaller groups are suppressed and marked (lrs.reports.privacy).
     report_min_group: int = 5
+    #: Who the learner portal's certificates say issued them (an organisation's name,
+    #: ``GSOG_LRS_CERTIFICATE_ISSUER``). Empty: the LRS's public URL (lrs.portal.certificate).
+    certificate_issuer: str = ""
+    #: Where the learner portal sends its e-mails (confirm address, reset password):
+    #: ``smtp://user:password@host:587`` (STARTTLS when the server offers it) or
+    #: ``smtps://user:password@host:465`` (TLS from the start); user and password are
+    #: URL-encoded. Empty: mails are written to the log (``lrs.portal.mail``), for development.
+    smtp_url: str = ""
+    #: The portal's sender address (``From:``), required with ``smtp_url``.
+    mail_from: str = ""
 
     def __post_init__(self) -> None:
         """Refuse settings the LRS cannot run with, naming the setting and its variable."""
@@ -95,8 +117,17 @@ class LrsConfig:
 
         object.__setattr__(self, "sqlite_synchronous", check_sqlite_synchronous(self.sqlite_synchronous))
         object.__setattr__(self, "public_url", check_public_url(self.public_url))
+        object.__setattr__(self, "content_url", check_public_url(self.content_url, "content_url"))
+        if self.content_url and self.public_url and _origin(self.content_url) == _origin(self.public_url):
+            raise ValueError(
+                "content_url (GSOG_LRS_CONTENT_URL): must be another host name than public_url, "
+                "so that course packages run on an origin of their own"
+            )
         if self.report_min_group < 1:
             raise ValueError("report_min_group (GSOG_LRS_REPORT_MIN_GROUP): the smallest group must be at least 1")
+        from lrs.portal.mail import check_mail_settings  # the mailer owns its URL rules
+
+        check_mail_settings(self.smtp_url, self.mail_from)
         if self.secret_key and len(self.secret_key) < 32:
             raise ValueError("secret_key (GSOG_LRS_SECRET_KEY): use at least 32 random characters, or leave it unset")
 

@@ -61,6 +61,7 @@ from lrs.store.interface import (
     DocumentKey,
     LaunchToken,
     NewStatement,
+    Store,
 )
 from lrs.xapi import spec
 from lrs.xapi.agents import agent_key
@@ -83,6 +84,8 @@ CMI5_CATEGORY: Final = {"id": spec.CMI5_CATEGORY}
 LAUNCHED_VERB: Final = {"id": spec.LAUNCHED, "display": {"en-US": "launched"}}
 ABANDONED_VERB: Final = {"id": spec.ABANDONED, "display": {"en-US": "abandoned"}}
 SATISFIED_VERB: Final = {"id": spec.SATISFIED, "display": {"en-US": "satisfied"}}
+WAIVED_VERB: Final = {"id": spec.WAIVED, "display": {"en-US": "waived"}}
+MOVEON_CATEGORY: Final = {"id": spec.MOVEON_CATEGORY}
 LAUNCH_MODES: Final = ("Normal", "Browse", "Review")
 MOVE_ON: Final = ("Passed", "Completed", "CompletedAndPassed", "CompletedOrPassed", "NotApplicable")
 AUDIO: Final = ("on", "off")
@@ -546,6 +549,95 @@ def store_session_statements(
         return store().cmi5_write(launch.registration, work)
     except Cmi5Violation as violation:
         fail(403, violation.message)
+
+
+def course_body(publisher_id: str, aus: Sequence[tuple[str, str]], suffix: str) -> dict[str, Any]:
+    """A launch's ``course`` from the publisher's ids: the course and each ``(AU id, moveOn)`` of cmi5.xml.
+
+    cmi5 8.1.5 / 9.4 want the LMS's own ids for the AUs and the course: a
+    launcher appends its ``suffix`` to the publisher's. One definition for
+    every launcher (the package preview, the learner portal), so the ids a
+    launcher writes are the ids its progress pages read.
+    """
+    return {
+        "id": publisher_id + suffix,
+        "publisherId": publisher_id,
+        "aus": [{"activityId": au_id + suffix, "moveOn": move_on} for au_id, move_on in aus],
+    }
+
+
+def _waived_statement(
+    actor: dict[str, Any], registration: str, activity_id: str, publisher_id: str | None, reason: str
+) -> dict[str, Any]:
+    """The LMS's "waived" statement for an AU (cmi5 §9.3.8, §9.5.5.2): success and completion, with the reason."""
+    activities: dict[str, Any] = {"category": [dict(CMI5_CATEGORY), dict(MOVEON_CATEGORY)]}
+    if publisher_id:
+        activities["grouping"] = [{"objectType": "Activity", "id": publisher_id}]
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": actor,
+        "verb": dict(WAIVED_VERB),
+        "object": {"objectType": "Activity", "id": activity_id},
+        "result": {"success": True, "completion": True, "extensions": {spec.WAIVED_REASON: reason}},
+        "context": {
+            "registration": registration,
+            "contextActivities": activities,
+            "extensions": {spec.SESSION_ID: str(uuid.uuid4())},
+        },
+    }
+
+
+def waive_au(
+    target: Store,
+    *,
+    actor: dict[str, Any],
+    registration: str,
+    course: dict[str, Any],
+    activity_id: str,
+    publisher_id: str | None,
+    reason: str,
+    authority: dict[str, Any],
+) -> bool:
+    """Waive one AU in a registration: the LMS's "waived" statement, the AU satisfied, maybe the course too.
+
+    One transaction of the registration (as launches and AU statements are):
+    the registration is created when the learner never launched, the AU is
+    marked satisfied and the course's "satisfied" statement is recorded when
+    that met it (§9.3.9). An AU already satisfied is not waived (False: nothing
+    written). ``reason`` is one of :data:`lrs.xapi.spec.WAIVE_REASONS`.
+    ``target`` is passed in, so the CLI can waive outside a request.
+    """
+    if reason not in spec.WAIVE_REASONS:
+        raise ValueError(f"reason: must be one of {', '.join(spec.WAIVE_REASONS)}, got {reason!r}")
+    if activity_id not in {str(au["activityId"]) for au in course.get("aus", [])}:
+        raise ValueError(f"activity: {activity_id} is not an AU of the course {course.get('id')}")
+    actor_key = agent_key(actor)
+
+    def work(unit: Cmi5Unit) -> bool:
+        now = dt.datetime.now(dt.UTC)
+        record = unit.registration
+        if record is None:
+            record = Cmi5Registration(registration, actor_key, dict(actor), dict(authority), now, dict(course))
+            unit.put_registration(record)
+        elif record.actor_key != actor_key:
+            raise ValueError("registration: it belongs to another learner")
+        elif record.course != course:
+            record = replace(record, course=dict(course))
+            unit.put_registration(record)
+        aus = unit.aus()
+        au = aus.get(activity_id) or Cmi5Au(registration, activity_id)
+        if au.satisfied:
+            return False
+        aus[activity_id] = replace(au, satisfied=True)
+        unit.put_au(aus[activity_id])
+        stamps = _Stamps()
+        statement = _waived_statement(record.actor, registration, activity_id, publisher_id, reason)
+        waived = prepare(statement, api=V1, authority=authority, stored=stamps.next())
+        session_id = statement["context"]["extensions"][spec.SESSION_ID]
+        unit.insert_statements([waived, *_satisfy_course(unit, record, aus, session_id, stamps)], [])
+        return True
+
+    return target.cmi5_write(registration, work)
 
 
 def enrollment_registration(actor: Mapping[str, Any], course_id: str, *, renew: bool = False) -> str:

@@ -39,7 +39,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, request, ur
 from lxml import etree
 
 from builder.spec import CONTENT_SCRIPT, PROFILE_GLOBAL, script_line_prefix
-from lrs.api.cmi5 import LAUNCH_MODES, enrollment_registration, start_launch
+from lrs.api.cmi5 import LAUNCH_MODES, course_body, enrollment_registration, start_launch
 from lrs.api.urls import external, public_base, public_origin
 from lrs.xapi.profile import BY_NAME
 from lrs.xapi.spec import CMI5_STRUCTURE
@@ -170,15 +170,8 @@ def _course(package: Path) -> dict[str, Any]:
     if not publisher_id:
         abort(422)
     title = course.find(f"{{{CMI5_STRUCTURE}}}title/{{{CMI5_STRUCTURE}}}langstring") if course is not None else None
-    return {
-        "id": publisher_id + LMS_SUFFIX,
-        "publisherId": publisher_id,
-        "aus": [
-            {"activityId": au.get("id") + LMS_SUFFIX, "moveOn": au.get("moveOn", "NotApplicable")}
-            for au in root.iter(f"{{{CMI5_STRUCTURE}}}au")
-        ],
-        "language": title.get("lang") if title is not None else None,
-    }
+    aus = [(au.get("id"), au.get("moveOn", "NotApplicable")) for au in root.iter(f"{{{CMI5_STRUCTURE}}}au")]
+    return {**course_body(publisher_id, aus, LMS_SUFFIX), "language": title.get("lang") if title is not None else None}
 
 
 def _learner() -> dict[str, Any]:

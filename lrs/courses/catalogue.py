@@ -24,8 +24,9 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from lrs.courses.metadata import Goal, LangMap
-from lrs.courses.store import ImportedCourse, engine_of, list_courses
+from lrs.courses.store import ImportedCourse, list_courses
 from lrs.store.interface import Store
+from lrs.store.sql import engine_of
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from lrs.courses.metadata import COURSE_STRUCTURE, AuInfo, Goal, LangMap, Packag
 from lrs.courses.tables import course_aus, course_file_chunks, course_files, course_packages
 from lrs.store.dialect import WRITE
 from lrs.store.interface import Store
+from lrs.store.sql import engine_of
 
 #: Bytes per stored chunk of a file: the most a read of a file holds in memory at a time.
 CHUNK_BYTES: Final = 1024 * 1024
@@ -137,16 +138,6 @@ class CourseFile:
     def etag(self) -> str:
         """A strong validator: the zip's CRC-32 and the size (as the preview uses)."""
         return f"{self.crc:08x}-{self.size:x}"
-
-
-def engine_of(target: Store | Engine) -> Engine:
-    """The SQLAlchemy engine of an SQL store (the courses live in the LRS database)."""
-    if isinstance(target, Engine):
-        return target
-    engine = getattr(target, "engine", None)
-    if not isinstance(engine, Engine):
-        raise TypeError(f"courses need an SQL store, not {type(target).__name__}")
-    return engine
 
 
 def writing(target: Store | Engine) -> Engine:

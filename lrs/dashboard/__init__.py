@@ -1,6 +1,6 @@
 """The evaluators' dashboard at ``/dashboard/``: reports as pages, charts, tables, downloads and a PDF.
 
-Wired in :func:`lrs.app.create_app`: :func:`configure_sessions` (the session
+Wired in :func:`lrs.app.create_app`: :func:`lrs.sessions.configure_sessions` (the session
 secret, cookie flags and CSRF, app-wide settings) and the blueprint
 :data:`bp` under ``/dashboard``. Pages: :mod:`lrs.dashboard.views`;
 accounts (``lrs user add``): :mod:`lrs.dashboard.accounts`.
@@ -8,7 +8,7 @@ accounts (``lrs user add``): :mod:`lrs.dashboard.accounts`.
 
 from __future__ import annotations
 
-from lrs.dashboard.sessions import URL_PREFIX, configure_sessions
 from lrs.dashboard.views import bp
+from lrs.sessions import DASHBOARD_PREFIX as URL_PREFIX
 
-__all__ = ["URL_PREFIX", "bp", "configure_sessions"]
+__all__ = ["URL_PREFIX", "bp"]

@@ -16,9 +16,6 @@ Why it looks like this:
   never the name: people type their password into the name field, and it
   must not land in the database in clear. Counters of past windows are
   dropped as logins arrive, so names sprayed by an attacker do not pile up.
-* The secret that signs session cookies comes from ``GSOG_LRS_SECRET_KEY``;
-  unset, one is generated once and kept in ``app_secrets``, so every worker
-  and every restart uses the same one.
 """
 
 from __future__ import annotations
@@ -38,7 +35,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from lrs.store.interface import Store
-from lrs.store.tables import app_secrets, auth_failures, users
+from lrs.store.sql import engine_of
+from lrs.store.tables import auth_failures, users
 
 #: Roles an account can have; the dashboard admits these.
 ROLES: Final = ("evaluator",)
@@ -53,21 +51,19 @@ MAX_LOGIN_FAILURES: Final = 5
 LOGIN_WINDOW_SECONDS: Final = 300
 #: Prefix of the login counters in ``auth_failures`` (random client keys never have it).
 COUNTER_PREFIX: Final = "dashboard-login:"
-#: Name of the generated session secret in ``app_secrets``.
-SESSION_SECRET: Final = "session_secret_key"
 
-_hasher = PasswordHasher()
+password_hasher = PasswordHasher()
 #: Checked against when the user name is unknown, so that answer takes as long as a wrong password.
 
 
 @functools.cache
-def _dummy_hash() -> str:
+def dummy_hash() -> str:
     """A hash to verify against for unknown names (same cost as a real one).
 
     Made on first use, not at import: argon2id's 64 MiB working memory
     would otherwise count in every worker's peak, dashboard used or not.
     """
-    return _hasher.hash(secrets.token_urlsafe(24))
+    return password_hasher.hash(secrets.token_urlsafe(24))
 
 
 @dataclass(frozen=True)
@@ -92,14 +88,6 @@ class TooManyAttempts(Exception):
         self.retry_after = retry_after
 
 
-def engine_of(store: Store) -> Engine:
-    """The SQLAlchemy engine of an SQL store (accounts live in the same database)."""
-    engine = getattr(store, "engine", None)
-    if not isinstance(engine, Engine):
-        raise TypeError("dashboard accounts need an SQL store (lrs.store.sql.SqlStore)")
-    return engine
-
-
 def check_password_strength(password: str) -> None:
     """AccountError unless the password has :data:`MIN_PASSWORD_CHARS` to :data:`MAX_PASSWORD_CHARS` characters."""
     if len(password) < MIN_PASSWORD_CHARS:
@@ -122,7 +110,7 @@ def add_user(engine: Engine, username: str, password: str, role: str) -> User:
         with engine.begin() as conn:
             new_id = conn.execute(
                 sa.insert(users)
-                .values(username=username, password_hash=_hasher.hash(password), role=role, created=created)
+                .values(username=username, password_hash=password_hasher.hash(password), role=role, created=created)
                 .returning(users.c.id)
             ).scalar_one()
     except IntegrityError:
@@ -193,37 +181,17 @@ def authenticate(store: Store, username: str, password: str, *, now: dt.datetime
     # an unknown name or an over-long password is checked against the dummy hash: same cost, same answer
     stored = row.password_hash if row is not None and len(password) <= MAX_PASSWORD_CHARS else None
     try:
-        _hasher.verify(stored or _dummy_hash(), password[: MAX_PASSWORD_CHARS + 1])
+        password_hasher.verify(stored or dummy_hash(), password[: MAX_PASSWORD_CHARS + 1])
     except (VerificationError, InvalidHashError):
         return None
     if row is None or stored is None:  # the dummy hash matched: impossible in practice, but never a login
         return None
     store.release_auth_check(counter, window)
-    if _hasher.check_needs_rehash(row.password_hash):
+    if password_hasher.check_needs_rehash(row.password_hash):
         with engine.begin() as conn:
             conn.execute(
                 sa.update(users)
                 .where(users.c.id == row.id, users.c.password_hash == row.password_hash)
-                .values(password_hash=_hasher.hash(password))
+                .values(password_hash=password_hasher.hash(password))
             )
     return User(id=row.id, username=row.username, role=row.role, created=row.created)
-
-
-def session_secret(engine: Engine) -> str:
-    """The generated session secret, created on first use; every worker reads the same row.
-
-    Two workers starting at once may both try to insert; the primary key lets
-    one win and the other reads the winner's value.
-    """
-    query = sa.select(app_secrets.c.value).where(app_secrets.c.name == SESSION_SECRET)
-    with engine.connect() as conn:
-        found = conn.execute(query).scalar_one_or_none()
-    if found is not None:
-        return str(found)
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.insert(app_secrets).values(name=SESSION_SECRET, value=secrets.token_urlsafe(48)))
-    except IntegrityError:
-        pass
-    with engine.connect() as conn:
-        return str(conn.execute(query).scalar_one())

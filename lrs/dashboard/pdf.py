@@ -34,6 +34,23 @@ def _title(table: Any, lang: str) -> str:
     return titles.get(lang) or titles.get("en") or str(table.name)
 
 
+def new_pdf(title: str, lang: str, orientation: str = "portrait") -> FPDF:
+    """An A4 document with its title, language and creator set, and DejaVu Sans (regular, bold) as "DejaVu".
+
+    DejaVu is the font matplotlib ships, so it is there wherever the LRS is
+    installed, and it has the letters of every language a course may add
+    (the PDF core fonts have Latin-1 only). The dashboard's report and the
+    portal's certificates both start here.
+    """
+    pdf = FPDF(orientation=orientation, format="A4")
+    pdf.set_title(title)
+    pdf.set_lang(lang)
+    pdf.set_creator("GSOG LRS")
+    pdf.add_font("DejaVu", "", str(_FONTS / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(_FONTS / "DejaVuSans-Bold.ttf"))
+    return pdf
+
+
 def report_pdf(
     tables: Sequence[Any],
     lang: str,
@@ -53,12 +70,7 @@ def report_pdf(
     what the suppression marker means, ``summary(table)`` gives the single
     figures printed above the table (e.g. the number of organisations).
     """
-    pdf = FPDF(format="A4")
-    pdf.set_title(heading)
-    pdf.set_lang(lang)
-    pdf.set_creator("GSOG LRS")
-    pdf.add_font("DejaVu", "", str(_FONTS / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(_FONTS / "DejaVuSans-Bold.ttf"))
+    pdf = new_pdf(heading, lang)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 16)

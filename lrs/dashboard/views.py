@@ -33,14 +33,15 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from lrs.config import LrsConfig
-from lrs.dashboard.accounts import ROLES, TooManyAttempts, User, authenticate, engine_of, get_user
+from lrs.dashboard.accounts import ROLES, TooManyAttempts, User, authenticate, get_user
 from lrs.dashboard.charts import chart_data, is_number, render_svg
 from lrs.dashboard.filters import CHOICES, CODE_FIELDS, BadFilter, Selection, parse_selection
 from lrs.dashboard.i18n import LANGUAGES, MESSAGES, pick_language, translate
-from lrs.dashboard.sessions import csrf
 from lrs.reports import REPORTS, SUPPRESSED, ReportTable, compare, run_report
 from lrs.reports.formats import to_csv, to_xlsx
+from lrs.sessions import csrf
 from lrs.store.interface import Store
+from lrs.store.sql import engine_of
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -109,7 +110,7 @@ def _csrf_failed(_error: CSRFError) -> Response:
     return _message_page(400, t("csrf_failed"))
 
 
-@bp.app_context_processor
+@bp.context_processor
 def _template_helpers() -> dict[str, Any]:
     return {"t": t, "languages": LANGUAGES, "lang_url": _lang_url}
 

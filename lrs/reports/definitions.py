@@ -253,10 +253,17 @@ FUNNEL = ReportDefinition(
 # --- learning goals ---------------------------------------------------------------------------
 
 
+def goal_mastered(correct: sa.ColumnElement[int], total: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+    """Whether ``correct`` of ``total`` items masters a goal (:data:`MASTERY`); the one rule, also the portal's.
+
+    Integer arithmetic: correct / total >= 0.8  <=>  5 * correct >= 4 * total.
+    """
+    return correct * 5 >= total * 4
+
+
 def _goal_mastery(conn: Connection, flt: ReportFilter, k: int) -> tuple[Rows, Summary]:
     g = report_goals.c
-    # integer arithmetic: correct / total >= 0.8  <=>  5 * correct >= 4 * total
-    mastered = _flag(g.post_correct * 5 >= g.post_total * 4)
+    mastered = _flag(goal_mastered(g.post_correct, g.post_total))
     result = conn.execute(
         sa.select(g.goal, sa.func.count(), sa.func.sum(mastered))
         .where(g.post_total > 0, *where(report_goals, flt))

@@ -72,6 +72,26 @@ def get_document(conn: Connection, key: DocumentKey) -> Document | None:
     )
 
 
+def agent_documents(conn: Connection, agent: str) -> list[Document]:
+    """Every state and agent-profile document stored for ``agent`` (a learner's own data, for their download)."""
+    d = documents.c
+    rows = conn.execute(
+        sa.select(d.kind, d.activity_id, d.registration, d.doc_id, d.content, d.content_type, d.etag, d.updated)
+        .where(d.agent == agent)
+        .order_by(d.kind, d.activity_id, d.registration, d.doc_id)
+    )
+    return [
+        Document(
+            key=DocumentKey(row.kind, row.activity_id, agent, row.registration, row.doc_id),
+            content=bytes(row.content),
+            content_type=row.content_type,
+            etag=row.etag,
+            updated=row.updated,
+        )
+        for row in rows
+    ]
+
+
 def list_document_ids(conn: Connection, key: DocumentKey, since: dt.datetime | None) -> list[str]:
     """Ids under ``key`` (its ``doc_id`` ignored), updated strictly after ``since``."""
     d = documents.c

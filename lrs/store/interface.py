@@ -360,6 +360,10 @@ class Store(Protocol):
         """One document."""
         ...
 
+    def agent_documents(self, agent_key: str) -> list[Document]:
+        """Every state and agent-profile document stored for one agent (what a learner gets back of theirs)."""
+        ...
+
     def list_document_ids(self, key: DocumentKey, since: dt.datetime | None) -> list[str]:
         """Ids of the documents matching ``key`` without ``doc_id``, updated after ``since``."""
         ...

@@ -58,6 +58,21 @@ T = TypeVar("T")
 _WRITE_ATTEMPTS = 3
 
 
+def engine_of(target: Any) -> Engine:
+    """The SQLAlchemy engine of an SQL store, or ``target`` itself when it is one.
+
+    Accounts, imported courses and the portal live in the LRS's database
+    beside the statements; a store without SQL tables (a test double) has
+    none, and this says so instead of failing later.
+    """
+    if isinstance(target, Engine):
+        return target
+    engine = getattr(target, "engine", None)
+    if not isinstance(engine, Engine):
+        raise TypeError(f"this needs an SQL store (lrs.store.sql.SqlStore), not {type(target).__name__}")
+    return engine
+
+
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -278,6 +293,10 @@ class SqlStore:
     def get_document(self, key: DocumentKey) -> Document | None:
         """One document."""
         return self._read(lambda conn: documents.get_document(conn, key))
+
+    def agent_documents(self, agent_key: str) -> list[Document]:
+        """Every state and agent-profile document of one agent."""
+        return self._read(lambda conn: documents.agent_documents(conn, agent_key))
 
     def list_document_ids(self, key: DocumentKey, since: dt.datetime | None) -> list[str]:
         """Ids of the documents under ``key`` updated after ``since``."""

@@ -303,3 +303,6 @@ app_secrets = sa.Table(
 # Imported cmi5 courses (lrs.courses.tables, migration 0008) join this MetaData when imported:
 # import them here so the schema is whole wherever the store's tables are.
 from lrs.courses import tables as _course_tables  # noqa: E402, F401
+
+# The learner portal's tables (lrs.portal.tables, migration 0009), likewise.
+from lrs.portal import tables as _portal_tables  # noqa: E402, F401

@@ -19,6 +19,7 @@ ADL_PROFILE_VERBS: Final = "https://w3id.org/xapi/adl/verbs/"
 LAUNCHED: Final = ADL_VERBS + "launched"
 ABANDONED: Final = ADL_PROFILE_VERBS + "abandoned"
 SATISFIED: Final = ADL_PROFILE_VERBS + "satisfied"
+WAIVED: Final = ADL_PROFILE_VERBS + "waived"
 
 CMI5_CATEGORY: Final = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
 """Marks a "cmi5 defined" statement (§9.6.2.1)."""
@@ -33,6 +34,10 @@ LAUNCH_MODE: Final = CMI5_EXTENSIONS + "launchmode"
 MOVE_ON: Final = CMI5_EXTENSIONS + "moveon"
 LAUNCH_PARAMETERS: Final = CMI5_EXTENSIONS + "launchparameters"
 LAUNCH_URL: Final = CMI5_EXTENSIONS + "launchurl"
+WAIVED_REASON: Final = "https://w3id.org/xapi/cmi5/result/extensions/reason"
+"""Result extension of the LMS's "waived" statement: why the AU was waived (§9.5.5.2)."""
+WAIVE_REASONS: Final = ("Tested Out", "Equivalent AU", "Equivalent Outside Activity", "Administrative")
+"""The reasons §9.5.5.2 says the LMS SHOULD give for waiving an AU."""
 
 INTERACTION_TYPE: Final = "http://adlnet.gov/expapi/activities/cmi.interaction"
 """Activity type of a test question or form answer (xAPI Data 2.4.4.1, interaction activities)."""

@@ -224,7 +224,7 @@ def test_a_session_ends_at_its_time_limit(web: Any, monkeypatch: pytest.MonkeyPa
 def test_an_idle_session_ends_after_the_idle_limit(web: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     import itsdangerous.timed
 
-    from lrs.dashboard.sessions import IDLE_SECONDS
+    from lrs.sessions import IDLE_SECONDS
 
     assert web.get("/dashboard/").status_code == 200  # a fresh cookie, signed now
     later = int(dt.datetime.now(dt.UTC).timestamp()) + IDLE_SECONDS + 5

@@ -1,0 +1,1 @@
+"""The learner portal (issue #12)."""
