@@ -7,14 +7,16 @@ from typing import Final
 from flask import Flask, Response, current_app, request
 
 from lrs.api import register_blueprints
-from lrs.api.common import install_app_hooks
+from lrs.api.common import ERROR_PAGES, install_app_hooks
 from lrs.api.ops import install_request_log
 from lrs.config import LrsConfig
 from lrs.courses.api import bp as courses_bp
 from lrs.dashboard import URL_PREFIX as DASHBOARD_PREFIX
 from lrs.dashboard import bp as dashboard_bp
+from lrs.dashboard.views import error_page as dashboard_error_page
 from lrs.portal.content import install_content_host
 from lrs.portal.views import bp as portal_bp
+from lrs.portal.views import error_page as portal_error_page
 from lrs.sessions import PORTAL_PREFIX, configure_sessions
 from lrs.store.interface import Store
 
@@ -42,6 +44,8 @@ def create_app(config: LrsConfig | None = None, store: Store | None = None) -> F
     configure_sessions(app, store)  # the dashboard's and the portal's session secret, cookies and CSRF
     app.register_blueprint(dashboard_bp, url_prefix=DASHBOARD_PREFIX)
     app.register_blueprint(portal_bp, url_prefix=PORTAL_PREFIX)  # the learner portal (lrs.portal)
+    # people's areas answer errors with pages, the API with JSON (lrs.api.common.html_error_page)
+    app.extensions[ERROR_PAGES] = {PORTAL_PREFIX: portal_error_page, DASHBOARD_PREFIX: dashboard_error_page}
     install_content_host(app)  # /content/ on the content origin only, and nothing else there (lrs.portal.content)
     install_request_log(app)
     app.after_request(_security_headers)

@@ -64,6 +64,7 @@ import click
 
 from lrs.auth import DEFAULT_SCOPES, KNOWN_SCOPES, add_client
 from lrs.config import LrsConfig
+from lrs.dashboard.accounts import ROLES
 from lrs.store.interface import Store
 from lrs.xapi.spec import WAIVE_REASONS
 
@@ -274,7 +275,9 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["evaluator"]), default="evaluator", show_default=True)
+@click.option(
+    "--role", type=click.Choice(ROLES), default="evaluator", show_default=True, help="admin: also imports courses"
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin (scripts).")
 @database_option
 @click.pass_context

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from email.utils import format_datetime
 from io import SEEK_END, BytesIO
 from typing import IO, Any, Final, NoReturn
@@ -227,6 +227,27 @@ def _before_xapi_request() -> None:
     negotiate_version()
 
 
+#: ``app.extensions`` key of the HTML error pages: path prefix -> ``page(status)`` (see :func:`html_error_page`).
+ERROR_PAGES: Final = "lrs_error_pages"
+
+
+def html_error_page(status: int) -> Response | None:
+    """The error page of the area a request's path is in (the portal, the dashboard), or None for JSON.
+
+    People reach those areas with a browser: a mistyped address, a
+    bookmarked form address (405) or a failure inside a page must answer
+    with a page in their language and the area's headers, not the API's
+    JSON. Routing errors happen before Flask knows the blueprint, so the
+    areas register their page here by path prefix (in ``create_app``)
+    instead of relying on their blueprint's error handler.
+    """
+    pages: dict[str, Callable[[int], Response]] = current_app.extensions.get(ERROR_PAGES, {})
+    for prefix, page in pages.items():
+        if request.path == prefix or request.path.startswith(prefix + "/"):
+            return page(status)
+    return None
+
+
 def install_app_hooks(app: Flask) -> None:
     """App-wide: NUL checks, error rendering, version echo, CORS, alternate syntax (call once)."""
     cfg: LrsConfig = app.config["LRS"]
@@ -260,6 +281,12 @@ def _precondition(error: PreconditionFailed) -> Response:
 
 def _http_error(error: HTTPException) -> Response:
     status = error.code or 500
+    page = html_error_page(status)
+    if page is not None:
+        for name, value in error.get_headers():
+            if name.lower() == "allow":
+                page.headers["Allow"] = value
+        return page
     if status == 413:
         limit = config().max_request_bytes
         message = f"The request body is larger than this LRS accepts ({limit} bytes, max_request_bytes)."
@@ -281,6 +308,9 @@ def _unexpected(error: Exception) -> Response:
         log.error("unexpected error on %s %s:\n%s", request.method, request.url_rule or "?", errorlog.summary(error))
     else:
         log.exception("unexpected error on %s %s", request.method, request.url_rule or "?", exc_info=error)
+    page = html_error_page(500)
+    if page is not None:
+        return page
     return error_response(500, "The LRS hit an internal error; the request was not completed.")
 
 

@@ -38,8 +38,10 @@ from lrs.store.interface import Store
 from lrs.store.sql import engine_of
 from lrs.store.tables import auth_failures, users
 
-#: Roles an account can have; the dashboard admits these.
-ROLES: Final = ("evaluator",)
+#: The role that may also change what the portal offers (import and remove courses).
+ADMIN_ROLE: Final = "admin"
+#: Roles an account can have; the dashboard admits these (an admin sees the reports too).
+ROLES: Final = ("evaluator", ADMIN_ROLE)
 #: Shortest password accepted (``lrs user add`` refuses shorter ones).
 MIN_PASSWORD_CHARS: Final = 12
 #: Longest password accepted: a login never hashes megabytes someone posted.

@@ -107,6 +107,39 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "generated": {"nl": "Gemaakt op {date}", "fr": "Généré le {date}"},
     "filters_used": {"nl": "Filters: {filters}", "fr": "Filtres\u202f: {filters}"},
     "none": {"nl": "geen", "fr": "aucun"},
+    "page_not_found": {"nl": "Deze pagina bestaat niet.", "fr": "Cette page n'existe pas."},
+    "error_generic": {
+        "nl": "Er ging iets mis; probeer het later opnieuw.",
+        "fr": "Une erreur s'est produite\u202f; réessayez plus tard.",
+    },
+    "admins_only": {
+        "nl": "Alleen een beheerder (rol admin) kan cursussen beheren.",
+        "fr": "Seul·e un·e administrateur·rice (rôle admin) peut gérer les formations.",
+    },
+    "courses": {"nl": "Cursussen van het portaal", "fr": "Formations du portail"},
+    "courses_intro": {
+        "nl": "Een cmi5-pakket (zip) wordt eerst gecontroleerd en daarna in zijn geheel opgeslagen, "
+        "of geweigerd met de regel die het overtreedt. Grotere pakketten dan {mib} MiB: lrs course import.",
+        "fr": "Un paquet cmi5 (zip) est d'abord vérifié, puis enregistré en entier, ou refusé avec la règle "
+        "qu'il enfreint. Paquets de plus de {mib} Mio\u202f: lrs course import.",
+    },
+    "package_file": {"nl": "cmi5-pakket (zip)", "fr": "Paquet cmi5 (zip)"},
+    "import": {"nl": "Importeren", "fr": "Importer"},
+    "choose_package": {"nl": "Kies een zip-bestand.", "fr": "Choisissez un fichier zip."},
+    "refused": {"nl": "Geweigerd, er is niets opgeslagen:", "fr": "Refusé, rien n'a été enregistré :"},
+    "course_imported": {"nl": "Het pakket is geïmporteerd.", "fr": "Le paquet est importé."},
+    "course_removed": {"nl": "De pakketversie is verwijderd.", "fr": "La version du paquet est supprimée."},
+    "remove": {"nl": "Verwijderen", "fr": "Supprimer"},
+    "stored": {"nl": "Opgeslagen pakketten", "fr": "Paquets enregistrés"},
+    "col_course": {"nl": "Cursus", "fr": "Formation"},
+    "col_version": {"nl": "Versie", "fr": "Version"},
+    "col_variant": {"nl": "Taal, sector", "fr": "Langue, secteur"},
+    "col_modules": {"nl": "Modules", "fr": "Modules"},
+    "col_imported": {"nl": "Geïmporteerd", "fr": "Importé"},
+    "col_current": {"nl": "Aangeboden", "fr": "Proposé"},
+    "no_packages": {"nl": "Nog geen pakketten.", "fr": "Pas encore de paquets."},
+    "yes": {"nl": "ja", "fr": "oui"},
+    "no": {"nl": "nee", "fr": "non"},
 }
 
 

@@ -10,9 +10,11 @@ this origin's images and stylesheet.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import time
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any, Final, ParamSpec, TypeVar
 
 from babel.numbers import format_decimal, format_percent
@@ -33,7 +35,8 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from lrs.config import LrsConfig
-from lrs.dashboard.accounts import ROLES, TooManyAttempts, User, authenticate, get_user
+from lrs.courses.store import CourseImportError, import_package, list_courses, remove_course
+from lrs.dashboard.accounts import ADMIN_ROLE, ROLES, TooManyAttempts, User, authenticate, get_user
 from lrs.dashboard.charts import chart_data, is_number, render_svg
 from lrs.dashboard.filters import CHOICES, CODE_FIELDS, BadFilter, Selection, parse_selection
 from lrs.dashboard.i18n import LANGUAGES, MESSAGES, pick_language, translate
@@ -122,8 +125,9 @@ def _lang_url(lang: str) -> str:
 
 
 def _message_page(status: int, message: str) -> Response:
-    response = make_response(render_template("dashboard/message.html", message=message), status)
-    return response
+    # the helpers given here too: a routing error's page is rendered outside the blueprint's context processor
+    page = render_template("dashboard/message.html", message=message, **_template_helpers())
+    return make_response(page, status)
 
 
 def current_user() -> User | None:
@@ -300,6 +304,17 @@ def _not_found(_error: NotFound) -> Response:
     return _message_page(404, t("not_found"))
 
 
+def error_page(status: int) -> Response:
+    """The dashboard's page for an error status under /dashboard (called by :func:`lrs.api.common.html_error_page`)."""
+    if "lang" not in g:
+        try:
+            g.lang = pick_language()
+        except RuntimeError:  # no session (no secret): the browser's choice
+            g.lang = request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
+    key = {404: "page_not_found"}.get(status, "error_generic")
+    return _headers(_message_page(status, t(key)))
+
+
 def _field_label(field: str) -> str:
     """The form's label of query field ``field``, as the user saw it."""
     if field == "language":
@@ -321,6 +336,19 @@ def _bad_filter(error: BadFilter) -> Response:
             problem=problem,
         ),
     )
+
+
+def admin_required(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
+    """Pages that change what learners are offered: an admin account only (403 for an evaluator)."""
+
+    @wraps(view)
+    @evaluator_required
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | BaseResponse:
+        if g.user.role != ADMIN_ROLE:
+            return _message_page(403, t("admins_only"))
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 @bp.route("/")
@@ -443,3 +471,54 @@ def report_pdf_view() -> Response:
         f'attachment; filename="gsog-report-{g.lang}-{flt.start or "begin"}_{flt.end or "now"}.pdf"'
     )
     return response
+
+
+# --- courses (admins) -----------------------------------------------------------------------------
+
+
+def _courses_page(status: int = 200, problems: tuple[str, ...] = (), notice: str | None = None) -> Response:
+    packages = list_courses(engine_of(_store()))
+    page = render_template(
+        "dashboard/courses.html",
+        packages=packages,
+        problems=problems,
+        notice=notice,
+        limit_mib=_config().max_request_bytes // (1024 * 1024),
+    )
+    return make_response(page, status)
+
+
+@bp.route("/courses")
+@admin_required
+def courses() -> Response:
+    """The courses the portal offers (every stored package version), an upload form and a remove button each."""
+    done = request.args.get("done")
+    notice = {"imported": t("course_imported"), "removed": t("course_removed")}.get(done or "")
+    return _courses_page(notice=notice)
+
+
+@bp.route("/courses/import", methods=["POST"])
+@admin_required
+def import_course() -> BaseResponse:
+    """Import an uploaded cmi5 zip with ``lrs course import``'s rules: all or nothing, every refusal named."""
+    upload = request.files.get("package")
+    if upload is None or not upload.filename:
+        return _courses_page(400, (t("choose_package"),))
+    name = Path(upload.filename).name
+    with tempfile.TemporaryDirectory(prefix="gsog-import-") as folder:
+        path = Path(folder) / "package.zip"
+        upload.save(path)
+        try:
+            import_package(_store(), path, name=name)
+        except CourseImportError as refused:
+            return _courses_page(422, refused.problems)
+    return redirect(url_for("dashboard.courses", done="imported"), code=303)
+
+
+@bp.route("/courses/<int:package_id>/remove", methods=["POST"])
+@admin_required
+def remove_package(package_id: int) -> BaseResponse:
+    """Remove one package version (the version imported before it becomes current again)."""
+    if not remove_course(_store(), str(package_id)):
+        return _message_page(404, t("not_found"))
+    return redirect(url_for("dashboard.courses", done="removed"), code=303)

@@ -53,6 +53,7 @@ from lrs.dashboard.accounts import AccountError as DashboardAccountError
 from lrs.dashboard.accounts import TooManyAttempts as TooManyAttempts  # what authenticate() raises
 from lrs.dashboard.accounts import password_hasher as hasher
 from lrs.portal import throttle
+from lrs.portal.certificate import MAX_NAME_CHARS as MAX_NAME_CHARS  # the name is printed there
 from lrs.portal.tables import portal_certificates, portal_invitations, portal_learners, portal_tokens
 from lrs.sessions import PORTAL_PREFIX
 from lrs.store.interface import Store
@@ -78,8 +79,7 @@ TOKEN_KEEP: Final = dt.timedelta(days=7)
 PROFILE_FIELDS: Final = ("display_name", "sector", "organisation", "region", "language", "role", "level")
 #: The profile fields the cmi5 launch carries into the statements' context (``learnerContext``).
 LAUNCH_CONTEXT_FIELDS: Final = ("organisation", "region", "role", "level")
-#: Longest display name (it is printed on certificates) and invitation label.
-MAX_NAME_CHARS: Final = 100
+#: Longest invitation label (the display name's limit is the certificate's, MAX_NAME_CHARS).
 MAX_LABEL_CHARS: Final = 200
 #: Longest language tag (BCP 47's practical limit, as the table's column).
 MAX_LANGUAGE_CHARS: Final = 35

@@ -61,8 +61,8 @@ GROUP: Final = 4
 _CONFUSED: Final = str.maketrans({"O": "0", "I": "1", "L": "1"})
 #: Separators people type inside a code (spaces, dashes of any kind, dots).
 _SEPARATORS: Final = re.compile(r"[\s\-\u2010-\u2015\u2212._]+")
-#: Longest holder name printed on a certificate (a name, not a paragraph).
-MAX_NAME_CHARS: Final = 200
+#: Longest holder name printed on a certificate (a name, not a paragraph); the profile's limit too.
+MAX_NAME_CHARS: Final = 100
 MAX_TITLE_CHARS: Final = 500
 
 

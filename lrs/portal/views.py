@@ -139,13 +139,25 @@ def _csrf_failed(_error: CSRFError) -> Response:
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> Response:
-    """Errors as pages in the learner's language (never a bare server page)."""
+    """Errors inside a portal page as pages in the learner's language."""
+    return error_page(error.code or 500)
+
+
+def error_page(status: int) -> Response:
+    """The portal's page for an error status, with the portal's headers, wherever under /portal it happened.
+
+    Also called by the app-wide handlers (:func:`lrs.api.common.html_error_page`)
+    for what happens before the portal's own hooks run: an unknown address,
+    a wrong method, an unexpected failure.
+    """
     if "lang" not in g:
-        g.lang = languages()[0]
         g.learner = None
-    status = error.code or 500
+        try:
+            g.lang = pick_language()
+        except RuntimeError:  # no session (no secret): the browser's choice
+            g.lang = request.accept_languages.best_match(languages()) or languages()[0]
     key = {404: "not_found", 405: "not_allowed", 413: "too_large"}.get(status, "error_generic")
-    return _message(status, t(key))
+    return _headers(_message(status, t(key)))
 
 
 @bp.context_processor
@@ -156,6 +168,7 @@ def _template_helpers() -> dict[str, Any]:
         "lang_url": _lang_url,
         "pick_text": pick_text,
         "sector_name": sector_name,
+        "level_name": level_name,
         "language_name": language_name,
         "module_status": module_status,
         "launch_label": launch_label,
@@ -236,8 +249,18 @@ def sector_name(code: str | None) -> str:
         return code
 
 
+def level_name(code: str) -> str:
+    """A level's name in the page's language; an imported course's own level as it is (it has no name here)."""
+    try:
+        return t(f"level_{code}")
+    except KeyError:
+        return code
+
+
 def _message(status: int, message: str) -> Response:
-    return make_response(render_template("portal/message.html", message=message), status)
+    # the helpers given here too: a routing error's page is rendered outside the blueprint's context processor
+    page = render_template("portal/message.html", message=message, **_template_helpers())
+    return make_response(page, status)
 
 
 # --- who is signed in ---------------------------------------------------------------------------
@@ -398,6 +421,8 @@ def signup() -> BaseResponse | Response:
         form = {"email": request.form.get("email", ""), "language": request.form.get("language", g.lang)}
         if invite and invitation is None:
             errors["invite"] = t("invite_invalid")
+        elif (limited := _mail_limit(form["email"])) is not None:
+            return limited  # counted before the account is made: one address cannot make accounts without end
         else:
             try:
                 outcome = accounts.sign_up(
@@ -410,9 +435,6 @@ def signup() -> BaseResponse | Response:
             except accounts.AccountError as problem:
                 errors[problem.field] = t(f"error_{problem.code}")
             else:
-                limited = _mail_limit(outcome.email)
-                if limited is not None:
-                    return limited
                 if outcome.token is not None:
                     link = external(url_for("portal.confirm", token=outcome.token))
                     _mail(outcome.email, "verify", form["language"], link=link)
@@ -777,11 +799,37 @@ def my_data() -> Response:
     return response
 
 
+def _password_refused(learner: accounts.Learner, password: str) -> Response | None:
+    """The account page with an error unless ``password`` is the learner's; throttled like a sign-in.
+
+    Whoever holds a stolen session cookie must not get unlimited guesses
+    at the password through these forms.
+    """
+    try:
+        found = accounts.authenticate(
+            _store(),
+            learner.email,
+            password,
+            address=_address(),
+            device_cookie=request.cookies.get(DEVICE_COOKIE_NAME),
+            secret=str(current_app.secret_key),
+        )
+    except accounts.TooManyAttempts as limited:
+        error = t("signin_throttled", minutes=max(1, -(-limited.retry_after // 60)))
+        return make_response(render_template("portal/account.html", notice=None, error=error), 429)
+    if found is None or found.id != learner.id:
+        return make_response(render_template("portal/account.html", notice=None, error=t("wrong_password")), 400)
+    return None
+
+
 @bp.route("/account/password", methods=["POST"])
 @signed_in
 def change_password() -> BaseResponse | Response:
     """A new password (the current one required); every other session ends, this one goes on."""
     learner: accounts.Learner = g.learner
+    refused = _password_refused(learner, request.form.get("current_password", ""))
+    if refused is not None:
+        return refused
     try:
         changed = accounts.change_password(
             _engine(), learner.id, request.form.get("current_password", ""), request.form.get("new_password", "")
@@ -799,8 +847,9 @@ def change_password() -> BaseResponse | Response:
 def delete_account() -> BaseResponse | Response:
     """Delete the account and erase every statement and document of the learner (the same erasure as ``lrs erase``)."""
     learner: accounts.Learner = g.learner
-    if not accounts.check_password(_engine(), learner.id, request.form.get("password", "")):
-        return make_response(render_template("portal/account.html", notice=None, error=t("wrong_password")), 400)
+    refused = _password_refused(learner, request.form.get("password", ""))
+    if refused is not None:
+        return refused
     accounts.delete_learner(_store(), learner.id, public_base())
     _forget_session()
     return redirect(url_for("portal.signin", deleted="1"), code=303)

@@ -10,6 +10,7 @@ SQLite and on PostgreSQL (``store_url``).
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,7 @@ from lrs.courses import store as course_store
 from lrs.courses.catalogue import catalogue
 from lrs.courses.metadata import LEVEL_TAXONOMY
 from lrs.courses.store import CourseImportError, course_file, file_chunks, import_package, list_courses, remove_course
+from lrs.dashboard.accounts import add_user
 from lrs.store.sql import SqlStore
 from lrs.store.tables import metadata
 from tests.conftest import COURSE_SRC
@@ -401,3 +403,75 @@ def test_cli_imports_lists_and_removes(packages: Path, store: SqlStore, tmp_path
     missing = runner.invoke(main, ["course", "remove", str(row["id"])], obj={"store": store})
     assert missing.exit_code == 1 and "no imported course" in missing.stderr
     assert list_courses(store) == []
+
+
+def _signed_in(app: Any, role: str) -> Any:
+    """A browser-like client signed in to the dashboard with an account of ``role``."""
+    store = app.extensions["lrs_store"]
+    add_user(store.engine, f"{role}-user", "lange-zin-van-twaalf+", role)
+    client = app.test_client()
+    token = re.search(rb'name="csrf_token" value="([^"]+)"', client.get("/dashboard/login").data)
+    assert token is not None
+    answer = client.post(
+        "/dashboard/login",
+        data={"username": f"{role}-user", "password": "lange-zin-van-twaalf+", "csrf_token": token.group(1).decode()},
+    )
+    assert answer.status_code == 302, answer.data
+    return client
+
+
+def _csrf(client: Any) -> str:
+    found = re.search(rb'name="csrf_token" value="([^"]+)"', client.get("/dashboard/courses?lang=fr").data)
+    assert found is not None
+    return found.group(1).decode()
+
+
+def test_an_admin_imports_and_removes_courses_on_the_dashboard_page(packages: Path, app: Any, tmp_path: Path) -> None:
+    """The admin page runs the importer's rules: a refusal names the rule and stores nothing; a package is listed."""
+    store = app.extensions["lrs_store"]
+    admin = _signed_in(app, "admin")
+    page = admin.get("/dashboard/courses?lang=fr")
+    assert page.status_code == 200 and "Pas encore de paquets" in page.get_data(as_text=True)
+    before = counts(store)
+    broken = rezip(
+        package(packages),
+        tmp_path / "broken.zip",
+        edit=edit_member("cmi5.xml", 'masteryScore="0.75"', 'masteryScore="75"'),
+    )
+    refused = admin.post(
+        "/dashboard/courses/import",
+        data={"csrf_token": _csrf(admin), "package": (broken.open("rb"), "gsog-fr-police-cmi5.zip")},
+        content_type="multipart/form-data",
+    )
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "gsog-fr-police-cmi5.zip" in text and "cmi5 13.1.4: masteryScore MUST be a decimal from 0 to 1" in text
+    assert counts(store) == before
+    good = admin.post(
+        "/dashboard/courses/import",
+        data={"csrf_token": _csrf(admin), "package": (package(packages).open("rb"), "gsog-fr-police-cmi5.zip")},
+        content_type="multipart/form-data",
+    )
+    assert good.status_code == 303
+    [stored] = list_courses(store)
+    assert stored.course_iri == "https://gsog.example.org/course/fr-police"
+    listed = admin.get(good.headers["Location"]).get_data(as_text=True)
+    assert "Le paquet est importé." in listed and "gsog-fr-police-cmi5.zip" in listed
+    no_token = admin.post(f"/dashboard/courses/{stored.id}/remove")
+    assert no_token.status_code == 400 and list_courses(store)
+    removed = admin.post(f"/dashboard/courses/{stored.id}/remove", data={"csrf_token": _csrf(admin)})
+    assert removed.status_code == 303 and list_courses(store) == []
+
+
+def test_an_evaluator_cannot_change_the_courses(packages: Path, app: Any) -> None:
+    store = app.extensions["lrs_store"]
+    evaluator = _signed_in(app, "evaluator")
+    assert evaluator.get("/dashboard/courses").status_code == 403
+    token = re.search(rb'name="csrf_token" value="([^"]+)"', evaluator.get("/dashboard/").data)
+    assert token is not None
+    answer = evaluator.post(
+        "/dashboard/courses/import",
+        data={"csrf_token": token.group(1).decode(), "package": (package(packages).open("rb"), "p.zip")},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 403 and list_courses(store) == []
