@@ -8,8 +8,10 @@ portal, and xAPI requests carry neither. Why it looks like this:
 * Flask's signed-cookie session, signed with ``GSOG_LRS_SECRET_KEY`` or the
   key the LRS generated and keeps in its database (:func:`session_secret`):
   every worker and restart must accept the same cookies.
-* The cookie is ``HttpOnly`` (no script reads it), ``SameSite=Strict`` (no
-  other site's page sends it), ``Secure`` when the public URL is https, and
+* The cookie is ``HttpOnly`` (no script reads it), ``SameSite=Strict`` for
+  the dashboard (no other site's page sends it) and ``Lax`` for the portal
+  (a module on the content origin links back to the course page; a
+  cross-site POST still carries no cookie, and every POST needs its token), ``Secure`` when the public URL is https, and
   scoped to its area's path.
 * Idle time per area: a session with no request for ``idle_seconds`` has
   ended (the cookie's signature carries its time, so an old cookie is
@@ -51,6 +53,9 @@ class SessionArea:
     prefix: str
     cookie: str
     idle_seconds: int
+    #: ``Strict``, or ``Lax`` where people arrive by a link from another site (the portal: a module on the
+    #: content origin sends the learner back to the course page); every POST carries a CSRF token either way.
+    samesite: str = "Strict"
 
 
 #: Where the dashboard is mounted.
@@ -62,7 +67,7 @@ AREAS: Final = (
     # an evaluator sees learners' figures: a short idle time
     SessionArea(DASHBOARD_PREFIX, "gsog_dashboard", 30 * 60),
     # a learner comes back from a module of an hour or more to the course page
-    SessionArea(PORTAL_PREFIX, "gsog_portal", 4 * 3600),
+    SessionArea(PORTAL_PREFIX, "gsog_portal", 4 * 3600, samesite="Lax"),
 )
 #: A dashboard session with no request for this long has ended.
 IDLE_SECONDS: Final = AREAS[0].idle_seconds
@@ -95,6 +100,11 @@ class AreaSessionInterface(SecureCookieSessionInterface):
         """The area's path: the browser sends the cookie there only."""
         area = self._area()
         return area.prefix if area else "/"
+
+    def get_cookie_samesite(self, app: Flask) -> str | None:
+        """The area's SameSite rule."""
+        area = self._area()
+        return area.samesite if area else "Strict"
 
     def get_expiration_time(self, app: Flask, session: SessionMixin) -> dt.datetime | None:
         """Now plus the area's idle time for a permanent session; a browser session otherwise."""
