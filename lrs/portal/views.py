@@ -799,6 +799,11 @@ def my_data() -> Response:
     return response
 
 
+def _account_error(error: str, status: int = 400) -> Response:
+    """The account page again, saying what went wrong."""
+    return make_response(render_template("portal/account.html", notice=None, error=error), status)
+
+
 def _password_refused(learner: accounts.Learner, password: str) -> Response | None:
     """The account page with an error unless ``password`` is the learner's; throttled like a sign-in.
 
@@ -816,9 +821,9 @@ def _password_refused(learner: accounts.Learner, password: str) -> Response | No
         )
     except accounts.TooManyAttempts as limited:
         error = t("signin_throttled", minutes=max(1, -(-limited.retry_after // 60)))
-        return make_response(render_template("portal/account.html", notice=None, error=error), 429)
+        return _account_error(error, 429)
     if found is None or found.id != learner.id:
-        return make_response(render_template("portal/account.html", notice=None, error=t("wrong_password")), 400)
+        return _account_error(t("wrong_password"))
     return None
 
 
@@ -835,9 +840,9 @@ def change_password() -> BaseResponse | Response:
             _engine(), learner.id, request.form.get("current_password", ""), request.form.get("new_password", "")
         )
     except accounts.AccountError as problem:
-        return make_response(render_template("portal/account.html", notice=None, error=t(f"error_{problem.code}")), 400)
+        return _account_error(t(f"error_{problem.code}"))
     if changed is None:
-        return make_response(render_template("portal/account.html", notice=None, error=t("wrong_password")), 400)
+        return _account_error(t("wrong_password"))
     _start_session(changed)
     return redirect(url_for("portal.account", done="password"), code=303)
 

@@ -230,3 +230,17 @@ def client(app: Any) -> Any:
     token = base64.b64encode(f"{CLIENT_KEY}:{CLIENT_SECRET}".encode()).decode()
     test_client.environ_base["HTTP_AUTHORIZATION"] = f"Basic {token}"
     return test_client
+
+
+@pytest.fixture(scope="session")
+def fr_police_cmi5(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real French police cmi5 package, built once for the whole run (the portal's tests import it)."""
+    from builder.build import build_packages
+    from builder.media.resolve import default_cache
+    from tests.conftest import COURSE_SRC
+
+    out = tmp_path_factory.mktemp("cmi5-fr-police")
+    build_packages(
+        COURSE_SRC, out, formats=["cmi5"], languages=["fr"], sectors=["police"], cache=default_cache(COURSE_SRC)
+    )
+    return out / "gsog-fr-police-cmi5.zip"

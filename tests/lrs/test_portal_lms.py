@@ -23,8 +23,6 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from flask import Flask
 
-from builder.build import build_packages
-from builder.media.resolve import default_cache
 from lrs.app import create_app
 from lrs.cli import main
 from lrs.config import LrsConfig
@@ -39,7 +37,6 @@ from lrs.store.sql import SqlStore
 from lrs.store.tables import statements
 from lrs.xapi import spec
 from lrs.xapi.profile import iri
-from tests.conftest import COURSE_SRC
 
 MAIN = "https://lrs.test"
 CONTENT = "https://content.test"
@@ -49,14 +46,10 @@ CONTEXT = {"sector": "police", "organisation": "zone-nord", "region": "BE-WAL", 
 RETURN = MAIN + "/portal/course/1?returned=1"
 
 
-@pytest.fixture(scope="module")
-def package_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real French police cmi5 package, built once for this module."""
-    out = tmp_path_factory.mktemp("cmi5")
-    build_packages(
-        COURSE_SRC, out, formats=["cmi5"], languages=["fr"], sectors=["police"], cache=default_cache(COURSE_SRC)
-    )
-    return out / "gsog-fr-police-cmi5.zip"
+@pytest.fixture
+def package_zip(fr_police_cmi5: Path) -> Path:
+    """The real French police cmi5 package (built once per run: tests/lrs/conftest.py)."""
+    return fr_police_cmi5
 
 
 @pytest.fixture

@@ -36,9 +36,7 @@ from flask import Flask
 from pypdf import PdfReader
 from werkzeug.test import TestResponse
 
-from builder.build import build_packages
 from builder.i18n import check_catalogues, entries
-from builder.media.resolve import default_cache
 from lrs.app import create_app
 from lrs.config import LrsConfig
 from lrs.courses.store import ImportedCourse, import_package
@@ -49,7 +47,6 @@ from lrs.store.interface import StatementQuery
 from lrs.store.sql import SqlStore
 from lrs.xapi import spec
 from lrs.xapi.agents import agent_key
-from tests.conftest import COURSE_SRC
 
 MAIN = "https://lrs.test"
 CONTENT = "https://content.test"
@@ -111,14 +108,10 @@ def portal(store_url: str, store: SqlStore) -> Flask:
     return create_app(config, store=store)
 
 
-@pytest.fixture(scope="module")
-def package_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real French police cmi5 package, built once for this module (as tests/lrs/test_portal_lms.py)."""
-    out = tmp_path_factory.mktemp("cmi5")
-    build_packages(
-        COURSE_SRC, out, formats=["cmi5"], languages=["fr"], sectors=["police"], cache=default_cache(COURSE_SRC)
-    )
-    return out / "gsog-fr-police-cmi5.zip"
+@pytest.fixture
+def package_zip(fr_police_cmi5: Path) -> Path:
+    """The real French police cmi5 package (built once per run: tests/lrs/conftest.py)."""
+    return fr_police_cmi5
 
 
 @pytest.fixture
